@@ -1,0 +1,43 @@
+"""The shape every extractor has: score a page for its document type, then read it."""
+
+from __future__ import annotations
+
+import re
+
+from extractors.model import Document, Field, OcrPage
+from extractors.spec import DocSpec, load_spec
+from pipeline.normalize import clean_text
+
+
+class SpecExtractor:
+    """Reads the labelled fields its YAML spec lists; subclasses add tables and sections."""
+
+    doc_type: str = ""
+
+    @property
+    def spec(self) -> DocSpec:
+        return load_spec(self.doc_type)
+
+    def score(self, page: OcrPage) -> float:
+        return self.spec.keyword_score(page)
+
+    def extract(self, page: OcrPage, doc_type_confidence: float) -> Document:
+        document = Document(
+            source=page.source, page=page.index, doc_type=self.doc_type,
+            doc_type_confidence=doc_type_confidence, rotation=page.rotation,
+        )
+        document.fields.update(self.spec.read_fields(page))
+        self.read_more(page, document)
+        return document
+
+    def read_more(self, page: OcrPage, document: Document) -> None:
+        """Document-type specifics beyond labelled fields."""
+
+    def first_match(self, page: OcrPage, pattern_key: str) -> Field | None:
+        """The first line (reading order) matching a pattern from the spec, as a field."""
+        pattern = re.compile(self.spec.raw[pattern_key])
+        for line in page.lines:
+            match = pattern.search(clean_text(line.text))
+            if match:
+                return Field(match.group(1), line.confidence, page.index, line.box)
+        return None

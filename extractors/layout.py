@@ -1,0 +1,135 @@
+"""Reading a page by its layout: labels, the values beside or below them, rows and columns.
+
+Positions come from the OCR boxes, so a value printed a little off its
+pre-printed line (dot-matrix receipts) or in a separate box is still found.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from extractors.model import Box, Field, OcrPage
+from pipeline.normalize import clean_text
+from pipeline.ocr import TextLine
+
+Parser = Callable[[str], object]
+
+
+@dataclass(frozen=True)
+class LabelHit:
+    line: TextLine
+    start: int  # character offsets of the label in the line's clean text
+    end: int
+
+    @property
+    def text(self) -> str:
+        return clean_text(self.line.text)
+
+    def x_at(self, offset: int) -> int:
+        """Approximate x of a character offset: characters share the box width evenly."""
+        x0, _, x1, _ = self.line.box
+        length = max(1, len(self.text))
+        return int(x0 + (x1 - x0) * offset / length)
+
+
+def find_labels(page: OcrPage, patterns: Iterable[str], at_line_start: bool = False) -> list[LabelHit]:
+    hits = []
+    compiled = [re.compile(("^" if at_line_start else "") + p) for p in patterns]
+    for line in page.lines:
+        text = clean_text(line.text)
+        for pattern in compiled:
+            match = pattern.search(text)
+            if match:
+                hits.append(LabelHit(line, match.start(), match.end()))
+                break
+    return hits
+
+
+def cut_at_next_label(text: str, stop_patterns: list[re.Pattern]) -> str:
+    end = len(text)
+    for pattern in stop_patterns:
+        match = pattern.search(text)
+        if match and match.start() > 0:
+            end = min(end, match.start())
+    return text[:end]
+
+
+def value_near(
+    page: OcrPage,
+    hit: LabelHit,
+    parse: Parser,
+    stop_patterns: list[re.Pattern],
+    below: bool = True,
+) -> Field | None:
+    """The parsed value after a label: in the rest of its line, else to its right, else just below."""
+    rest = cut_at_next_label(hit.text[hit.end:].lstrip(":.："), stop_patterns)
+    value = parse(rest)
+    if value is not None:
+        x0, y0, x1, y1 = hit.line.box
+        return Field(value, hit.line.confidence, page.index, (hit.x_at(hit.end), y0, x1, y1))
+    for line in _right_of(page, hit.line):
+        text = clean_text(line.text).lstrip(":：")
+        value = parse(cut_at_next_label(text, stop_patterns))
+        if value is not None:
+            return Field(value, line.confidence, page.index, line.box)
+        if _has_label(text, stop_patterns):
+            break  # what follows belongs to that other label
+    for line in _below(page, hit.line) if below else []:
+        text = clean_text(line.text).lstrip(":：")
+        if _has_label(text, stop_patterns):
+            continue
+        value = parse(text)
+        if value is not None:
+            return Field(value, line.confidence, page.index, line.box)
+    return None
+
+
+def _has_label(text: str, stop_patterns: list[re.Pattern]) -> bool:
+    return any(p.search(text) for p in stop_patterns)
+
+
+def _right_of(page: OcrPage, anchor: TextLine) -> list[TextLine]:
+    """Lines on the anchor's row (allowing a drift of most of a line height), nearest first."""
+    ax0, ay0, ax1, ay1 = anchor.box
+    height = max(1, ay1 - ay0)
+    row = [
+        line for line in page.lines
+        if line is not anchor and line.box[0] >= ax1 - height // 2
+        and abs(line.center_y - anchor.center_y) <= 0.8 * height
+        and line.box[0] - ax1 <= 12 * height
+    ]
+    return sorted(row, key=lambda line: line.box[0])
+
+
+def _below(page: OcrPage, anchor: TextLine) -> list[TextLine]:
+    ax0, ay0, ax1, ay1 = anchor.box
+    height = max(1, ay1 - ay0)
+    under = [
+        line for line in page.lines
+        if line is not anchor and ay1 - height // 3 <= line.box[1] <= ay1 + 1.6 * height
+        and line.box[0] < ax1 + 6 * height and line.box[2] > ax0 - height
+    ]
+    return sorted(under, key=lambda line: (line.box[1], abs(line.box[0] - ax0)))
+
+
+def union_box(boxes: Iterable[Box]) -> Box | None:
+    boxes = [b for b in boxes if b]
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def group_rows(lines: Iterable[TextLine]) -> list[list[TextLine]]:
+    """Lines clustered into rows by vertical centre, each row left to right."""
+    rows: list[list[TextLine]] = []
+    for line in sorted(lines, key=lambda l: l.center_y):
+        if rows:
+            last = rows[-1]
+            height = sum(l.height for l in last) / len(last)
+            if abs(line.center_y - sum(l.center_y for l in last) / len(last)) <= 0.55 * max(height, line.height):
+                last.append(line)
+                continue
+        rows.append([line])
+    return [sorted(row, key=lambda l: l.box[0]) for row in rows]

@@ -1,0 +1,40 @@
+"""One extractor per document type; each scores a page and the best one reads it."""
+
+from __future__ import annotations
+
+from extractors.bank_book import BankBookExtractor
+from extractors.detail_list import DetailListExtractor
+from extractors.id_copy import IdCopyExtractor
+from extractors.medical_record import MedicalRecordExtractor
+from extractors.model import Document, OcrPage
+from extractors.receipt import ReceiptExtractor
+
+EXTRACTORS = (
+    ReceiptExtractor(),
+    MedicalRecordExtractor(),
+    DetailListExtractor(),
+    IdCopyExtractor(),
+    BankBookExtractor(),
+)
+MIN_SCORE = 0.25  # below this share of a type's keywords the page is `unknown`
+
+
+def classify(page: OcrPage) -> tuple[str, float]:
+    """The best-scoring document type and how sure we are of it."""
+    scores = sorted(((extractor.score(page), extractor.doc_type) for extractor in EXTRACTORS), reverse=True)
+    best_score, best_type = scores[0]
+    runner_up = scores[1][0] if len(scores) > 1 else 0.0
+    if best_score < MIN_SCORE:
+        return "unknown", round(1.0 - best_score, 4)
+    # Sure when most of the type's keywords are there and no other type comes close.
+    confidence = min(1.0, best_score / 0.6) * (1.0 - 0.5 * runner_up / best_score)
+    return best_type, round(confidence, 4)
+
+
+def extract(page: OcrPage) -> Document:
+    doc_type, confidence = classify(page)
+    for extractor in EXTRACTORS:
+        if extractor.doc_type == doc_type:
+            return extractor.extract(page, confidence)
+    return Document(source=page.source, page=page.index, doc_type="unknown",
+                    doc_type_confidence=confidence, rotation=page.rotation)

@@ -1,0 +1,74 @@
+"""Layout knowledge as data: a document type's keywords and field labels, from YAML."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from extractors.kinds import KINDS
+from extractors.layout import find_labels, value_near
+from extractors.model import Field, OcrPage
+from pipeline.errors import PlanError
+from pipeline.normalize import clean_text
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    labels: tuple[str, ...]
+    kind: str
+    below: bool
+
+
+@dataclass(frozen=True)
+class DocSpec:
+    doc_type: str
+    keywords: dict[str, float]
+    fields: tuple[FieldSpec, ...]
+    stop_patterns: tuple[re.Pattern, ...]
+    raw: dict
+
+    def keyword_score(self, page: OcrPage) -> float:
+        text = "".join(clean_text(line.text) for line in page.lines)
+        total = sum(self.keywords.values())
+        found = sum(weight for keyword, weight in self.keywords.items() if clean_text(keyword) in text)
+        return found / total if total else 0.0
+
+    def read_fields(self, page: OcrPage) -> dict[str, Field]:
+        """Each labelled field: the first label hit (reading order) whose value parses."""
+        found = {}
+        for spec in self.fields:
+            parse = KINDS[spec.kind]
+            for hit in find_labels(page, spec.labels):
+                value = value_near(page, hit, parse, list(self.stop_patterns), below=spec.below)
+                if value is not None:
+                    found[spec.name] = value
+                    break
+        return found
+
+
+@lru_cache(maxsize=None)
+def load_spec(doc_type: str) -> DocSpec:
+    path = DATA_DIR / f"{doc_type}.yaml"
+    with open(path, encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    fields = []
+    for name, entry in (raw.get("fields") or {}).items():
+        kind = entry.get("kind", "text")
+        if kind not in KINDS:
+            raise PlanError(f"{path.name}: field '{name}' has unknown kind '{kind}'")
+        fields.append(FieldSpec(name, tuple(entry["labels"]), kind, bool(entry.get("below", True))))
+    stops = [p for f in fields for p in f.labels] + list(raw.get("other_labels", []))
+    return DocSpec(
+        doc_type=raw["doc_type"],
+        keywords={str(k): float(v) for k, v in raw["keywords"].items()},
+        fields=tuple(fields),
+        stop_patterns=tuple(re.compile(p) for p in stops),
+        raw=raw,
+    )

@@ -1,0 +1,23 @@
+"""One page image to an upright page with its text lines: cleanup, then OCR."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from extractors.model import OcrPage
+from pipeline.cleanup import seal_ink_suppressed, upright
+from pipeline.ocr import OcrEngine
+from pipeline.pages import PageImage
+
+
+def read_page(page: PageImage, engine: OcrEngine) -> OcrPage:
+    clean = upright(page.image)
+    lines = engine.read(seal_ink_suppressed(clean.image))
+    return OcrPage(source=page.source, index=page.index, rotation=clean.rotation,
+                   lines=tuple(lines), image=clean.image, skew=clean.skew)
+
+
+def ocr_page_from_image(source: str, index: int, rotation: int, image: np.ndarray, engine: OcrEngine) -> OcrPage:
+    """OCR of an already upright page image (a stored page being read again)."""
+    lines = engine.read(seal_ink_suppressed(image))
+    return OcrPage(source=source, index=index, rotation=rotation, lines=tuple(lines), image=image)

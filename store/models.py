@@ -1,0 +1,110 @@
+"""What the system keeps: packets and their originals, pages, documents, fields,
+claims' decisions, members and the ledger entries that make up a member's year."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Optional
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Member(SQLModel, table=True):
+    member_id: str = Field(primary_key=True)
+    name: str
+    id_number: str = Field(index=True, unique=True)
+    bank_name: Optional[str] = None
+    bank_account: Optional[str] = None
+    blacklisted: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Packet(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    content_hash: str = Field(index=True, unique=True)  # the files of the packet, as dropped
+    claim_id: str = Field(index=True, unique=True)
+    received_date: date
+    status: str = "received"  # received → decided | needs_review | quarantined | error
+    reason: Optional[str] = None
+    member_id: Optional[str] = Field(default=None, foreign_key="member.member_id", index=True)
+    ocr_engine: Optional[str] = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Original(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("packet_id", "file_name"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    packet_id: int = Field(foreign_key="packet.id", index=True)
+    file_name: str
+    sha256: str = Field(index=True)
+    size: int
+    archive_path: str
+
+
+class Page(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    packet_id: int = Field(foreign_key="packet.id", index=True)
+    original_id: int = Field(foreign_key="original.id")
+    page_index: int
+    rotation: int
+    skew: float
+    image_path: str  # the upright page image that field boxes refer to
+    ocr_lines: list = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class Document(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    packet_id: int = Field(foreign_key="packet.id", index=True)
+    page_id: int = Field(foreign_key="page.id")
+    doc_type: str = Field(index=True)
+    doc_type_confidence: float
+    checks: list = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class ExtractedField(SQLModel, table=True):
+    __tablename__ = "field"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    name: str
+    item_index: Optional[int] = None  # row of the document's items, or None for a document field
+    value: Optional[str] = None
+    value_type: str = "str"  # str | bool | int: how to read `value` back
+    confidence: float
+    page: int
+    box: Optional[list] = Field(default=None, sa_column=Column(JSON))
+    source: str = "ocr"
+    needs_review: bool = False
+
+
+class Decision(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    packet_id: int = Field(foreign_key="packet.id", index=True)
+    claim_id: str = Field(index=True)
+    status: str
+    payable: str
+    claim: dict = Field(sa_column=Column(JSON))
+    decision: dict = Field(sa_column=Column(JSON))
+    current: bool = True  # a re-adjudication supersedes, never deletes
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """What one decided claim added to its member's policy year (the ledger is their sum)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", unique=True)
+    member_id: str = Field(foreign_key="member.member_id", index=True)
+    year_start: date
+    outpatient_eligible: str = "0.00"
+    outpatient_paid: str = "0.00"
+    inpatient_paid: str = "0.00"
+    hyperbaric_sessions: int = 0
+    invoices: list = Field(default_factory=list, sa_column=Column(JSON))
+    current: bool = True

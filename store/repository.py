@@ -1,0 +1,140 @@
+"""Reading and writing the intake's records; the only code that knows the tables."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from extractors.model import Document as ExtractedDocument
+from store.models import (
+    Decision, Document, ExtractedField, LedgerEntry, Member, Original, Packet, Page, utcnow,
+)
+
+
+def packet_by_hash(session: Session, content_hash: str) -> Packet | None:
+    return session.exec(select(Packet).where(Packet.content_hash == content_hash)).first()
+
+
+def new_claim_id(session: Session, received: date) -> str:
+    count = len(session.exec(select(Packet.id)).all())
+    return f"C{received.year}-{count + 1:06d}"
+
+
+def current_decision(session: Session, packet_id: int) -> Decision | None:
+    return session.exec(
+        select(Decision).where(Decision.packet_id == packet_id, Decision.current == True)  # noqa: E712
+    ).first()
+
+
+def save_documents(session: Session, packet_id: int, page: Page, documents: list[ExtractedDocument]) -> None:
+    for extracted in documents:
+        row = Document(packet_id=packet_id, page_id=page.id, doc_type=extracted.doc_type,
+                       doc_type_confidence=extracted.doc_type_confidence,
+                       checks=[c.to_json() for c in extracted.checks])
+        session.add(row)
+        session.flush()
+        for name, field in extracted.fields.items():
+            session.add(_field_row(row.id, name, None, field, name in extracted.needs_review))
+        for index, item in enumerate(extracted.items):
+            for name, field in item.items():
+                session.add(_field_row(row.id, name, index, field, f"items[{index}].{name}" in extracted.needs_review))
+
+
+def _field_row(document_id: int, name: str, item_index: int | None, field, needs_review: bool) -> ExtractedField:
+    value = field.value
+    value_type = "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
+    return ExtractedField(
+        document_id=document_id, name=name, item_index=item_index,
+        value=None if value is None else str(value), value_type=value_type,
+        confidence=float(field.confidence), page=field.page,
+        box=list(field.box) if field.box else None, source=field.source, needs_review=needs_review,
+    )
+
+
+def upsert_member(session: Session, member_id: str, name: str, id_number: str,
+                  bank_name: str | None, bank_account: str | None) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        member = Member(member_id=member_id, name=name, id_number=id_number)
+        session.add(member)
+    if bank_account:
+        member.bank_name, member.bank_account = bank_name, bank_account
+    session.flush()
+    return member
+
+
+def ledger_for(session: Session, member_id: str, year_start: date, excluding_packet: int | None = None) -> dict:
+    """The member's policy year so far, as the adjudication API's `ledger`."""
+    query = (
+        select(LedgerEntry, Decision.packet_id)
+        .join(Decision, Decision.id == LedgerEntry.decision_id)
+        .where(LedgerEntry.member_id == member_id, LedgerEntry.year_start == year_start,
+               LedgerEntry.current == True)  # noqa: E712
+    )
+    totals = {"outpatient_eligible_ytd": Decimal("0"), "outpatient_paid_ytd": Decimal("0"),
+              "inpatient_paid_ytd": Decimal("0")}
+    sessions, invoices = 0, []
+    for entry, packet_id in session.exec(query).all():
+        if packet_id == excluding_packet:
+            continue
+        totals["outpatient_eligible_ytd"] += Decimal(entry.outpatient_eligible)
+        totals["outpatient_paid_ytd"] += Decimal(entry.outpatient_paid)
+        totals["inpatient_paid_ytd"] += Decimal(entry.inpatient_paid)
+        sessions += entry.hyperbaric_sessions
+        invoices.extend(entry.invoices)
+    ledger = {key: f"{value:.2f}" for key, value in totals.items()}
+    ledger["hyperbaric_sessions_ytd"] = sessions
+    ledger["claimed_invoices"] = sorted(set(invoices))
+    return ledger
+
+
+def save_decision(session: Session, packet: Packet, claim: dict, decision: dict, year_start: date | None) -> Decision:
+    """Store a decision as the packet's current one, superseding (not deleting) any earlier one."""
+    for earlier in session.exec(select(Decision).where(Decision.packet_id == packet.id,
+                                                       Decision.current == True)).all():  # noqa: E712
+        earlier.current = False
+        for entry in session.exec(select(LedgerEntry).where(LedgerEntry.decision_id == earlier.id)).all():
+            entry.current = False
+    row = Decision(packet_id=packet.id, claim_id=packet.claim_id, status=decision["status"],
+                   payable=decision["payable"], claim=claim, decision=decision)
+    session.add(row)
+    session.flush()
+    if packet.member_id and year_start is not None:
+        session.add(_ledger_entry(row, packet.member_id, year_start, claim.get("ledger", {}), decision))
+    packet.status = "decided"
+    packet.updated_at = utcnow()
+    return row
+
+
+def _ledger_entry(decision: Decision, member_id: str, year_start: date, before: dict, result: dict) -> LedgerEntry:
+    after = result.get("ledger_after", {})
+
+    def grew(key: str) -> str:
+        return f"{Decimal(after.get(key, '0')) - Decimal(before.get(key, '0')):.2f}"
+
+    new_invoices = sorted(set(after.get("claimed_invoices", [])) - set(before.get("claimed_invoices", [])))
+    return LedgerEntry(
+        decision_id=decision.id, member_id=member_id, year_start=year_start,
+        outpatient_eligible=grew("outpatient_eligible_ytd"), outpatient_paid=grew("outpatient_paid_ytd"),
+        inpatient_paid=grew("inpatient_paid_ytd"),
+        hyperbaric_sessions=int(after.get("hyperbaric_sessions_ytd", 0)) - int(before.get("hyperbaric_sessions_ytd", 0)),
+        invoices=new_invoices,
+    )
+
+
+def originals_of(session: Session, packet_id: int) -> list[Original]:
+    return list(session.exec(select(Original).where(Original.packet_id == packet_id)).all())
+
+
+def pages_of(session: Session, packet_id: int) -> list[Page]:
+    return list(session.exec(select(Page).where(Page.packet_id == packet_id).order_by(Page.id)).all())
+
+
+def review_fields(session: Session, packet_id: int) -> list[str]:
+    query = (select(ExtractedField, Document.doc_type)
+             .join(Document, Document.id == ExtractedField.document_id)
+             .where(Document.packet_id == packet_id, ExtractedField.needs_review == True))  # noqa: E712
+    return [f"{doc_type}.{f.name}" if f.item_index is None else f"{doc_type}.items[{f.item_index}].{f.name}"
+            for f, doc_type in session.exec(query).all()]
