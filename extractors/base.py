@@ -26,8 +26,10 @@ class SpecExtractor:
             source=page.source, page=page.index, doc_type=self.doc_type,
             doc_type_confidence=doc_type_confidence, rotation=page.rotation,
         )
-        document.fields.update(self.spec.read_fields(page))
+        fields, unread = self.spec.read_fields(page)
+        document.fields.update(fields)
         self.read_more(page, document)
+        document.unread.extend(name for name in unread if name not in document.fields)
         return document
 
     def read_more(self, page: OcrPage, document: Document) -> None:

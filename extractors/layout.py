@@ -96,7 +96,7 @@ def _right_of(page: OcrPage, anchor: TextLine) -> list[TextLine]:
     height = max(1, ay1 - ay0)
     row = [
         line for line in page.lines
-        if line is not anchor and line.box[0] >= ax1 - height // 2
+        if line is not anchor and line.box[0] >= ax1 - height
         and abs(line.center_y - anchor.center_y) <= 0.8 * height
         and line.box[0] - ax1 <= 12 * height
     ]

@@ -60,6 +60,8 @@ class Document:
     items: list[dict[str, Field]] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
     needs_review: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # label printed, value not readable
+    marks: set[str] = field(default_factory=set)  # facts of the layout, e.g. "paper_cash_split"
 
     def value(self, name: str, default: Any = None) -> Any:
         found = self.fields.get(name)

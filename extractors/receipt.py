@@ -22,6 +22,8 @@ class ReceiptExtractor(SpecExtractor):
         if kind:
             document.fields["visit_kind"] = kind
         document.items.extend(self._category_rows(page))
+        if any(self.spec.raw["paper_cash_split_marker"] in clean_text(line.text) for line in page.lines):
+            document.marks.add("paper_cash_split")
 
     def _visit_kind(self, page: OcrPage) -> Field | None:
         for line in page.lines:

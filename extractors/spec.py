@@ -40,17 +40,25 @@ class DocSpec:
         found = sum(weight for keyword, weight in self.keywords.items() if clean_text(keyword) in text)
         return found / total if total else 0.0
 
-    def read_fields(self, page: OcrPage) -> dict[str, Field]:
-        """Each labelled field: the first label hit (reading order) whose value parses."""
-        found = {}
+    def read_fields(self, page: OcrPage) -> tuple[dict[str, Field], list[str]]:
+        """Each labelled field: the first label hit (reading order) whose value parses.
+
+        Also the fields whose label is printed but whose value could not be read:
+        those are on the page, so a person must read them.
+        """
+        found, unread = {}, []
         for spec in self.fields:
             parse = KINDS[spec.kind]
-            for hit in find_labels(page, spec.labels):
+            hits = find_labels(page, spec.labels)
+            for hit in hits:
                 value = value_near(page, hit, parse, list(self.stop_patterns), below=spec.below)
                 if value is not None:
                     found[spec.name] = value
                     break
-        return found
+            else:
+                if hits:
+                    unread.append(spec.name)
+        return found, unread
 
 
 @lru_cache(maxsize=None)

@@ -31,6 +31,9 @@ class Tally:
 
 @dataclass
 class EvalReport:
+    engine: str = ""
+    pages: int = 0
+    seconds: float = 0.0
     doc_type: Tally = field(default_factory=Tally)
     fields: Tally = field(default_factory=Tally)
     amounts: Tally = field(default_factory=Tally)
@@ -39,8 +42,10 @@ class EvalReport:
     per_field: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     wrong_fields: int = 0
     wrong_flagged: int = 0
-    invented: list[str] = field(default_factory=list)
     mistakes: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        return render(self)
 
 
 def truth_path(scan: Path) -> Path:
@@ -72,9 +77,6 @@ def score_document(report: EvalReport, scan_name: str, truth: dict, document: Do
             report.wrong_fields += 1
             report.wrong_flagged += int(got is None or name in document.needs_review)
             report.mistakes.append(f"{scan_name}: {name} expected {expected!r} got {got.value if got else None!r}")
-    for name in document.fields:
-        if name not in truth.get("fields", {}) and truth.get("complete_fields", False):
-            report.invented.append(f"{scan_name}: {name}")
     if "items" in truth:
         expected_items = [(i.get("name"), i.get("amount")) for i in truth["items"]]
         got_items = [(str(i["name"].value) if "name" in i else None, str(i["amount"].value) if "amount" in i else None)
@@ -94,3 +96,45 @@ def _same(got, expected) -> bool:
     if isinstance(expected, bool) or isinstance(got, bool):
         return got == expected
     return clean_text(str(got)) == clean_text(str(expected))
+
+
+def evaluate_folder(folder: Path, engine_name: str, threads: int = 0) -> "EvalReport":
+    """Read every labelled scan under `folder` and score it against its truth."""
+    import time
+
+    from extractors.registry import extract
+    from pipeline import checks
+    from pipeline.ocr import get_engine
+    from pipeline.pages import is_page_file, split
+    from pipeline.reading import read_page
+
+    engine = get_engine(engine_name, threads)
+    report = EvalReport(engine=engine_name)
+    started = time.monotonic()
+    for scan in sorted(p for p in folder.rglob("*") if is_page_file(p) and truth_path(p).is_file()):
+        truth = load_truth(scan)
+        page = split(scan)[0]
+        document = checks.check_document(extract(read_page(page, engine)))
+        score_document(report, str(scan.relative_to(folder)), truth, document)
+        report.pages += 1
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def render(report: "EvalReport") -> str:
+    lines = [
+        f"engine {report.engine}: {report.pages} pages in {report.seconds:.1f}s "
+        f"({60 * report.pages / report.seconds if report.seconds else 0:.1f} pages/min)",
+        f"doc_type  {report.doc_type.share:7.2%} ({report.doc_type.right}/{report.doc_type.total})",
+        f"fields    {report.fields.share:7.2%} ({report.fields.right}/{report.fields.total})",
+        f"amounts   {report.amounts.share:7.2%} ({report.amounts.right}/{report.amounts.total})",
+        f"rotation  {report.rotation.share:7.2%} ({report.rotation.right}/{report.rotation.total})",
+        f"wrong fields flagged for review: {report.wrong_flagged}/{report.wrong_fields}",
+        "per document type:",
+        *(f"  {name:<24} {t.share:7.2%} ({t.right}/{t.total})" for name, t in sorted(report.per_doc_type.items())),
+        "per field:",
+        *(f"  {name:<40} {t.share:7.2%} ({t.right}/{t.total})" for name, t in sorted(report.per_field.items())),
+    ]
+    if report.mistakes:
+        lines += ["mistakes:", *(f"  {m}" for m in report.mistakes)]
+    return "\n".join(lines)

@@ -124,6 +124,19 @@ def _ledger_entry(decision: Decision, member_id: str, year_start: date, before: 
     )
 
 
+def clear_readings(session: Session, packet_id: int) -> None:
+    """Forget the pages and documents of an intake that stopped half-way, before reading again."""
+    documents = session.exec(select(Document).where(Document.packet_id == packet_id)).all()
+    for document in documents:
+        for row in session.exec(select(ExtractedField).where(ExtractedField.document_id == document.id)).all():
+            session.delete(row)
+        session.delete(document)
+    session.flush()
+    for page in session.exec(select(Page).where(Page.packet_id == packet_id)).all():
+        session.delete(page)
+    session.flush()
+
+
 def originals_of(session: Session, packet_id: int) -> list[Original]:
     return list(session.exec(select(Original).where(Original.packet_id == packet_id)).all())
 

@@ -182,7 +182,7 @@ PACKETS = [
         },
         "pages": [
             {"name": "receipt_noise_blue_seal", "kind": "receipt", "ink": "green", "seal": "blue",
-             "seal_over": "西药费", "seal_offset": (30, 15), "scan": [("skew", -0.6), ("noise", 12), ("speckle", 0.001)]},
+             "seal_over": "西药费", "seal_offset": (95, -5), "scan": [("skew", -0.6), ("noise", 12), ("speckle", 0.001)]},
             {"name": "record_a4_follow_up_variant_labels", "kind": "record",
              "scan": [("photocopy", 0.3), ("skew", 0.5), ("noise", 5)]},
             {"name": "detail_list_skew1", "kind": "detail_list",
@@ -640,7 +640,7 @@ def render_receipt(pk: dict, member: dict, page: dict, rng, np_rng) -> Rendered:
         (box_top + 12, [(185, "合计(大写):")]),
         (box_top + 56, [(185, "现金支付:"), (415, "个人账户支付:")]),
         (box_top + 96, [(185, "医保统筹支付:"), (445, "附加支付:")]),
-        (box_top + 136, [(185, "现金支付中: 分类自负"), (478, "元"), (505, "自负"), (645, "元")]),
+        (box_top + 136, [(185, "现金支付中: 分类自负"), (505, "元"), (530, "自负"), (660, "元")]),
         (box_top + 176, [(185, "自费"), (318, "元(不属于医保报销范围)")]),
         (box_top + 226, [(185, "当年账户余额:"), (420, "历年账户余额:")]),
     ]
@@ -708,8 +708,8 @@ def render_receipt(pk: dict, member: dict, page: dict, rng, np_rng) -> Rendered:
     val(570, box_top + 50, rc["account_paid"], block="payment")
     val(330, box_top + 90, rc["fund_paid"], block="payment")
     val(555, box_top + 90, rc["additional_paid"], block="payment")
-    val(395, box_top + 130, rc["category_self_pay"], size=22, block="payment")
-    val(553, box_top + 130, rc["self_borne"], size=22, block="payment")
+    val(432, box_top + 130, rc["category_self_pay"], size=22, block="payment")
+    val(578, box_top + 130, rc["self_borne"], size=22, block="payment")
     val(232, box_top + 170, rc["self_pay"], size=22)
     val(335, box_top + 220, rc["account_balance_current"], size=22)
     val(570, box_top + 220, rc["account_balance_past"], size=22)

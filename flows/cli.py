@@ -1,0 +1,159 @@
+"""The `claims` command. The one place where errors become messages for people."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from pipeline.errors import BadInputError, ClaimsError
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args)
+    except ClaimsError as error:
+        print(error.one_line(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - a person gets one line, never a traceback
+        print(f"internal error [{type(error).__name__}]: {' '.join(str(error).split())[:300]}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="claims", description="Scanned medical claim packets in, paid and explained decisions out.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="process every claim packet under DIR and print a decision per packet")
+    run.add_argument("dir", type=Path, metavar="DIR")
+    run.add_argument("--json", action="store_true", help="one JSON object per packet and line")
+    _common_options(run)
+    run.set_defaults(handler=_run)
+
+    extract = commands.add_parser("extract", help="read one scan (image, multi-page TIFF, PDF) and print its documents")
+    extract.add_argument("file", type=Path, metavar="FILE")
+    extract.add_argument("--json", action="store_true", help="one JSON object per document and line")
+    _common_options(extract, database=False)
+    extract.set_defaults(handler=_extract)
+
+    adjudicate = commands.add_parser("adjudicate", help="decide one structured claim (JSON) and print the decision")
+    adjudicate.add_argument("claim", type=Path, metavar="CLAIM.json")
+    adjudicate.set_defaults(handler=_adjudicate)
+
+    evaluate = commands.add_parser("eval", help="extraction accuracy on a labelled folder (NAME.truth.json beside each scan)")
+    evaluate.add_argument("dir", type=Path, metavar="DIR")
+    _common_options(evaluate, database=False)
+    evaluate.set_defaults(handler=_eval)
+    return parser
+
+
+def _common_options(parser: argparse.ArgumentParser, database: bool = True) -> None:
+    parser.add_argument("--ocr-engine", choices=("paddleocr", "rapidocr"), help="OCR engine (default: paddleocr)")
+    parser.add_argument("--home", metavar="DIR", help="CLAIMS_HOME: database, archive, pages (default ./var)")
+    if database:
+        parser.add_argument("--db", metavar="URL", help="database URL (default: SQLite under CLAIMS_HOME)")
+
+
+def _settings(args):
+    from flows.settings import load_settings, prepare_environment
+
+    settings = load_settings(args.home, getattr(args, "db", None), args.ocr_engine)
+    prepare_environment(settings)
+    return settings
+
+
+def _run(args) -> int:
+    if not args.dir.is_dir():
+        raise BadInputError(f"{args.dir}: not a folder of claim packets")
+    settings = _settings(args)
+    from flows.packets import discover
+
+    packets = discover(args.dir)
+    if not packets:
+        raise BadInputError(f"{args.dir}: no claim packets (folders or multi-page PDF/TIFF files) in it")
+    from flows.intake import PacketResult, process_packet
+
+    failed = 0
+    for packet in packets:
+        started = time.monotonic()
+        print(f"… {packet.name}: {len(packet.files)} files", file=sys.stderr, flush=True)
+        try:
+            result = process_packet(packet, settings)
+        except ClaimsError as error:
+            result = PacketResult(packet.name, "error", reason=error.one_line())
+        except Exception as error:  # noqa: BLE001 - one bad packet never stops the others
+            result = PacketResult(packet.name, "error", reason=f"{type(error).__name__}: {error}")
+        failed += result.status == "error"
+        if args.json:
+            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        else:
+            done = " (already processed)" if result.already_done else f" ({time.monotonic() - started:.1f}s)"
+            review = f"{len(result.needs_review)} fields to review" if result.needs_review else "nothing to review"
+            print(f"{result.packet:<30} {result.member_id or '-':<12} {result.status:<20} {result.payable:>9}  "
+                  f"{review}{done}" + (f"  — {result.reason}" if result.reason else ""), flush=True)
+    return 1 if failed else 0
+
+
+def _extract(args) -> int:
+    if not args.file.is_file():
+        raise BadInputError(f"{args.file}: no such file")
+    settings = _settings(args)
+    from extractors.registry import extract
+    from pipeline import checks
+    from pipeline.ocr import get_engine
+    from pipeline.pages import split
+    from pipeline.reading import read_page
+
+    engine = get_engine(settings.ocr_engine, settings.ocr_threads)
+    for page in split(args.file):
+        document = checks.check_document(extract(read_page(page, engine)))
+        out = document.to_json()
+        if args.json:
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        else:
+            print(f"{out['source']} page {out['page']}: {out['doc_type']} ({out['doc_type_confidence']:.2f}), "
+                  f"rotation {out['rotation']}")
+            for name, field in out["fields"].items():
+                flag = "  ← review" if name in document.needs_review else ""
+                print(f"  {name:<24} {field['value']!s:<40} {field['confidence']:.2f}{flag}")
+            for check in out["checks"]:
+                print(f"  check {check['check']}: {'ok' if check['ok'] else 'FAILED'} — {check['detail']}")
+    return 0
+
+
+def _adjudicate(args) -> int:
+    import adjudicator
+
+    try:
+        text = args.claim.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"{args.claim}: cannot read ({error.__class__.__name__})") from None
+    print(json.dumps(adjudicator.adjudicate_json(text), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _eval(args) -> int:
+    if not args.dir.is_dir():
+        raise BadInputError(f"{args.dir}: not a folder")
+    settings = _settings(args)
+    from pipeline.evaluation import evaluate_folder
+
+    report = evaluate_folder(args.dir, settings.ocr_engine, settings.ocr_threads)
+    print(report.render())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""The intake flow: one claim packet from the files a station dropped to a stored decision.
+
+This is the one place that orders the stages; each task is a thin wrapper over
+a pure function of pipeline/, extractors/ or adjudicator/, and the side effects
+(archive, page images, database) sit at the two ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import cv2
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+import adjudicator
+from extractors.model import Document, OcrPage
+from extractors.registry import extract
+from flows.packets import PacketFiles, is_scan
+from flows.settings import Settings
+from pipeline import checks
+from pipeline.claim import IncompleteClaimError, bank_account_from, build_claim, member_from
+from pipeline.errors import UnreadableFileError
+from pipeline.ocr import TextLine, get_engine
+from pipeline.pages import split
+from pipeline.reading import read_page
+from store import repository
+from store.archive import archive_original, sha256_of
+from store.db import session_scope
+from store.models import Original, Packet, Page
+
+log = logging.getLogger("claims.intake")
+
+
+@dataclass
+class PacketResult:
+    packet: str
+    status: str
+    claim_id: str | None = None
+    member_id: str | None = None
+    payable: str = "0.00"
+    needs_review: list[str] = field(default_factory=list)
+    decision: dict | None = None
+    reason: str | None = None
+    already_done: bool = False
+
+    def to_json(self) -> dict:
+        out = {"packet": self.packet, "claim_id": self.claim_id, "member_id": self.member_id,
+               "status": self.status, "payable": self.payable, "needs_review": self.needs_review,
+               "decision": self.decision}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class PageReading:
+    """What reading one page gave, in a form that crosses task boundaries."""
+
+    source: str
+    index: int
+    rotation: int
+    skew: float
+    image_path: str
+    lines: tuple[TextLine, ...]
+
+
+# --- tasks: thin wrappers -------------------------------------------------
+
+@task(cache_policy=NO_CACHE)
+def archive_originals(packet: PacketFiles, settings: Settings) -> dict[Path, tuple[str, Path]]:
+    """Every dropped file copied into the archive under its content hash, before anything else."""
+    archived = {}
+    for file in packet.files:
+        sha256 = sha256_of(file)
+        archived[file] = (sha256, archive_original(file, settings.archive_dir, sha256))
+    return archived
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def read_original(archive_path: Path, source_name: str, sha256: str, settings: Settings) -> list[PageReading]:
+    """Split one original into pages, make each upright, OCR it (retried: OCR may fail transiently)."""
+    engine = get_engine(settings.ocr_engine, settings.ocr_threads)
+    readings = []
+    for page in split(archive_path, source_name):
+        page_read = read_page(page, engine)
+        image_path = settings.pages_dir / sha256[:2] / f"{sha256}-{page.index}.png"
+        image_path.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(image_path), page_read.image)
+        readings.append(PageReading(source_name, page.index, page_read.rotation, page_read.skew,
+                                    str(image_path), page_read.lines))
+        log.info("read %s page %d: rotation %d, %d lines", source_name, page.index, page_read.rotation,
+                 len(page_read.lines))
+    return readings
+
+
+@task(cache_policy=NO_CACHE)
+def classify_and_extract(reading: PageReading) -> Document:
+    image = cv2.imread(reading.image_path)
+    page = OcrPage(reading.source, reading.index, reading.rotation, reading.lines, image=image, skew=reading.skew)
+    return checks.check_document(extract(page))
+
+
+@task(cache_policy=NO_CACHE)  # a rule outcome is never retried: the same input gives the same answer
+def adjudicate_claim(claim: dict) -> dict:
+    return adjudicator.decision_to_json(adjudicator.adjudicate(adjudicator.parse_claim(claim)))
+
+
+# --- the flow -------------------------------------------------------------
+
+@flow(name="intake-packet", flow_run_name="intake-{packet.name}", log_prints=False)
+def process_packet(packet: PacketFiles, settings: Settings, received: date | None = None) -> PacketResult:
+    received = received or date.today()
+    archived = archive_originals(packet, settings)
+    content_hash = packet.content_hash({file: sha for file, (sha, _) in archived.items()})
+    with session_scope(settings.db_url) as session:
+        known = repository.packet_by_hash(session, content_hash)
+        if known is not None and known.status not in ("received", "error"):
+            return _stored_result(session, known)
+        if known is not None:
+            repository.clear_readings(session, known.id)  # an intake that stopped half-way
+        record = known or _register(session, packet, content_hash, received, archived, settings)
+        packet_id, claim_id, received = record.id, record.claim_id, record.received_date
+
+    readings: list[PageReading] = []
+    problems: list[str] = []
+    for file in packet.files:
+        sha256, archive_path = archived[file]
+        if not is_scan(file):
+            problems.append(f"{file.name}: not a scan")
+            continue
+        try:
+            readings.extend(read_original(archive_path, file.name, sha256, settings))
+        except UnreadableFileError as exc:
+            problems.append(exc.message)
+    documents = [classify_and_extract(reading) for reading in readings]
+    packet_checks = checks.packet_checks(documents)
+
+    with session_scope(settings.db_url) as session:
+        record = session.get(Packet, packet_id)
+        _save_pages_and_documents(session, record, readings, documents)
+        review = _review_list(documents, packet_checks)
+        blocking = [f"{d.doc_type}.{name}" for d in documents for name in checks.blocking_review(d)]
+        member = member_from(documents)
+        if member is not None:
+            bank_name, account = bank_account_from(documents)
+            repository.upsert_member(session, member["member_id"], member["name"], member["id_number"],
+                                     bank_name, account)
+            record.member_id = member["member_id"]
+        if problems:
+            review.extend(f"file: {p}" for p in problems)
+        if member is None:
+            return _hold(record, "needs_review", "no readable ID copy: the member is unknown", review)
+        try:
+            claim = build_claim(claim_id, received, documents, member, ledger={})
+        except IncompleteClaimError as exc:
+            return _hold(record, "needs_review", exc.message, review)
+        year_start = policy_year_start(claim)
+        claim["ledger"] = repository.ledger_for(session, member["member_id"], year_start, excluding_packet=packet_id)
+
+    decision = adjudicate_claim(claim)
+
+    with session_scope(settings.db_url) as session:
+        record = session.get(Packet, packet_id)
+        final = not blocking  # a provisional decision adds nothing to the member's ledger
+        repository.save_decision(session, record, claim, decision, year_start if final else None)
+        if final:
+            return PacketResult(packet.name, decision["status"], claim_id, record.member_id, decision["payable"],
+                                review, decision)
+        record.status = "needs_review"
+        record.reason = "fields that decide money wait for review: " + ", ".join(blocking)
+        return PacketResult(packet.name, "needs_review", claim_id, record.member_id, "0.00", review, decision,
+                            record.reason)
+
+
+# --- helpers of the flow --------------------------------------------------
+
+def policy_year_start(claim: dict) -> date:
+    first_visit = min(date.fromisoformat(visit["date"]) for visit in claim["visits"])
+    return adjudicator.plan_for(None, first_visit).year_start_for(None, first_visit)
+
+
+def _register(session, packet: PacketFiles, content_hash: str, received: date,
+              archived: dict[Path, tuple[str, Path]], settings: Settings) -> Packet:
+    record = Packet(name=packet.name, content_hash=content_hash, received_date=received,
+                    claim_id=repository.new_claim_id(session, received), ocr_engine=settings.ocr_engine)
+    session.add(record)
+    session.flush()
+    for file, (sha256, archive_path) in archived.items():
+        session.add(Original(packet_id=record.id, file_name=str(file.relative_to(packet.path)) if file != packet.path
+                             else file.name, sha256=sha256, size=file.stat().st_size, archive_path=str(archive_path)))
+    session.flush()
+    return record
+
+
+def _save_pages_and_documents(session, record: Packet, readings: list[PageReading],
+                              documents: list[Document]) -> None:
+    originals = {o.file_name.split("/")[-1]: o for o in repository.originals_of(session, record.id)}
+    for reading, document in zip(readings, documents):
+        page = Page(packet_id=record.id, original_id=originals[reading.source].id, page_index=reading.index,
+                    rotation=reading.rotation, skew=reading.skew, image_path=reading.image_path,
+                    ocr_lines=[line.to_json() for line in reading.lines])
+        session.add(page)
+        session.flush()
+        repository.save_documents(session, record.id, page, [document])
+
+
+def _review_list(documents: list[Document], packet_checks: list) -> list[str]:
+    review = [f"{d.source}#{d.page}:{d.doc_type}.{name}" for d in documents for name in d.needs_review]
+    review.extend(f"packet.{c.check}" for c in packet_checks if not c.ok)
+    return review
+
+
+def _hold(record: Packet, status: str, reason: str, review: list[str]) -> PacketResult:
+    record.status, record.reason = status, reason
+    return PacketResult(record.name, status, record.claim_id, record.member_id, "0.00", review, None, reason)
+
+
+def _stored_result(session, record: Packet) -> PacketResult:
+    decision = repository.current_decision(session, record.id)
+    decided = record.status == "decided" and decision is not None
+    return PacketResult(
+        record.name, decision.status if decided else record.status, record.claim_id, record.member_id,
+        decision.payable if decided else "0.00", repository.review_fields(session, record.id),
+        decision.decision if decision else None, record.reason, already_done=True,
+    )

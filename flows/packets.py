@@ -1,0 +1,50 @@
+"""Which folders and files of an inbox are claim packets, and what each holds."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.pages import PAGE_SUFFIXES
+
+# Labels kept beside scans for evaluation (`NAME.truth.json`) and expected
+# outcomes (`PACKET.expected.json`) are not part of what a station scanned.
+SIDECAR_SUFFIXES = (".truth.json", ".expected.json")
+MULTI_PAGE_SUFFIXES = {".pdf", ".tif", ".tiff"}
+
+
+@dataclass(frozen=True)
+class PacketFiles:
+    name: str
+    path: Path
+    files: tuple[Path, ...]  # everything the station dropped, sorted by name
+
+    def content_hash(self, file_hashes: dict[Path, str]) -> str:
+        """Identity of the packet: its files' names and contents."""
+        digest = hashlib.sha256()
+        for file in self.files:
+            digest.update(f"{file.name}\0{file_hashes[file]}\n".encode())
+        return digest.hexdigest()
+
+
+def _is_sidecar(path: Path) -> bool:
+    return path.name.startswith(".") or any(path.name.endswith(s) for s in SIDECAR_SUFFIXES)
+
+
+def discover(inbox: Path) -> list[PacketFiles]:
+    """Folder packets and single multi-page files directly under `inbox`, by name."""
+    packets = []
+    for entry in sorted(inbox.iterdir()):
+        if _is_sidecar(entry):
+            continue
+        if entry.is_dir():
+            files = tuple(sorted(p for p in entry.rglob("*") if p.is_file() and not _is_sidecar(p)))
+            packets.append(PacketFiles(entry.name, entry, files))
+        elif entry.suffix.lower() in MULTI_PAGE_SUFFIXES:
+            packets.append(PacketFiles(entry.stem, entry, (entry,)))
+    return packets
+
+
+def is_scan(path: Path) -> bool:
+    return path.suffix.lower() in PAGE_SUFFIXES

@@ -1,0 +1,140 @@
+"""Cross-checks of what was read: each a `Check`; a failing one sends its fields to review."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from extractors.model import Check, Document
+from pipeline.normalize import id_number_problem
+
+CASH_ROUNDING = Decimal("0.05")  # cash is rounded to 0.1 yuan (5舍6进): sums hold within this
+SELF_PAYING = "自费"  # 医保类型 of a patient outside medical insurance: no 现金支付中 split
+REVIEW_CONFIG = Path(__file__).resolve().parent.parent / "extractors" / "data" / "review.yaml"
+
+
+@lru_cache(maxsize=1)
+def review_config() -> dict:
+    with open(REVIEW_CONFIG, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _money(document: Document, name: str) -> Decimal | None:
+    value = document.value(name)
+    return Decimal(value) if value is not None else None
+
+
+def receipt_checks(receipt: Document) -> list[Check]:
+    checks = []
+    money = {name: _money(receipt, name) for name in (
+        "total", "total_in_words", "fund_paid", "additional_paid", "account_paid", "cash_paid",
+        "third_party_paid", "category_self_pay", "self_borne", "self_pay")}
+    zero = Decimal("0")
+    cash_paid, third_party = money["cash_paid"] or zero, money["third_party_paid"] or zero
+    cash = max(cash_paid, third_party)
+    cash_note = " (cash taken as the third-party payment printed outside the box)" if third_party > cash_paid else ""
+    total = money["total"] if money["total"] is not None else money["total_in_words"]
+    if total is not None:
+        paid = (money["fund_paid"] or zero) + (money["additional_paid"] or zero) + (money["account_paid"] or zero) + cash
+        checks.append(Check(
+            "split_adds_up", abs(paid - total) <= CASH_ROUNDING,
+            f"统筹 + 附加 + 个人账户 + 现金 = {paid:.2f}, 合计 {total:.2f}{cash_note}",
+            ("total", "fund_paid", "additional_paid", "account_paid", "cash_paid", "third_party_paid"),
+        ))
+        own_parts = (money["category_self_pay"] or zero) + (money["self_borne"] or zero) + (money["self_pay"] or zero)
+        borne = (money["account_paid"] or zero) + cash
+        checks.append(Check(
+            "self_parts_within_paid", own_parts <= borne + CASH_ROUNDING,
+            f"分类自负 + 自负 + 自费 = {own_parts:.2f}, 个人账户 + 现金 = {borne:.2f}{cash_note}",
+            ("category_self_pay", "self_borne", "self_pay", "account_paid", "cash_paid"),
+        ))
+    self_paying = (receipt.value("insurance_type") or "").strip("()[]（）") == SELF_PAYING
+    if "paper_cash_split" in receipt.marks and not self_paying:
+        parts = (money["category_self_pay"] or zero) + (money["self_borne"] or zero) + (money["self_pay"] or zero)
+        checks.append(Check(
+            "cash_split_adds_up", abs(parts - cash_paid) <= CASH_ROUNDING,
+            f"现金支付中: 分类自负 + 自负 + 自费 = {parts:.2f}, 现金支付 {cash_paid:.2f}",
+            ("cash_paid", "category_self_pay", "self_borne", "self_pay"),
+        ))
+    if money["total"] is not None and money["total_in_words"] is not None:
+        checks.append(Check(
+            "total_matches_words", money["total"] == money["total_in_words"],
+            f"合计 {money['total']:.2f}, 大写 {money['total_in_words']:.2f}", ("total", "total_in_words"),
+        ))
+    if total is not None and receipt.items:
+        item_sum = sum((Decimal(str(item["amount"].value)) for item in receipt.items if "amount" in item), zero)
+        checks.append(Check(
+            "items_add_up", item_sum == total, f"项目金额之和 {item_sum:.2f}, 合计 {total:.2f}", ("items",),
+        ))
+    return checks
+
+
+def id_copy_checks(id_copy: Document) -> list[Check]:
+    number = id_copy.value("id_number")
+    if number is None:
+        return []
+    problem = id_number_problem(number)
+    return [Check("id_number_valid", problem is None, problem or "check digit and birth date valid", ("id_number",))]
+
+
+def detail_list_checks(detail_list: Document) -> list[Check]:
+    total = _money(detail_list, "total")
+    if total is None or not detail_list.items:
+        return []
+    item_sum = sum((Decimal(str(item["amount"].value)) for item in detail_list.items if "amount" in item), Decimal(0))
+    return [Check("items_add_up", item_sum == total, f"明细金额之和 {item_sum:.2f}, 合计 {total:.2f}", ("items",))]
+
+
+DOCUMENT_CHECKS = {"receipt": receipt_checks, "id_copy": id_copy_checks, "detail_list": detail_list_checks}
+
+
+def check_document(document: Document) -> Document:
+    """Run the document's own checks and list the fields a person must look at."""
+    document.checks.extend(DOCUMENT_CHECKS.get(document.doc_type, lambda _: [])(document))
+    config = review_config()
+    review = set(document.unread)
+    for name, field in document.fields.items():
+        if field.confidence < config["thresholds"].get(name, config["default_threshold"]):
+            review.add(name)
+    for index, item in enumerate(document.items):
+        for name, field in item.items():
+            if field.confidence < config["thresholds"].get(name, config["default_threshold"]):
+                review.add(f"items[{index}].{name}")
+    for check in document.checks:
+        if not check.ok:
+            review.update(check.fields)
+    document.needs_review = sorted(review)
+    return document
+
+
+def blocking_review(document: Document) -> list[str]:
+    """The fields under review that decide money."""
+    blocking = set(review_config()["blocking"].get(document.doc_type, []))
+    return [name for name in document.needs_review if name.split("[")[0].split(".")[0] in blocking]
+
+
+def packet_checks(documents: list[Document]) -> list[Check]:
+    """Checks across the documents of one packet."""
+    checks = []
+    names = {d.doc_type + "." + f: d.value(f) for d in documents
+             for f in ("payer_name", "patient_name", "name", "account_holder") if d.value(f)}
+    if len(set(names.values())) > 1:
+        checks.append(Check("names_agree", False, "不同文件上的姓名不一致: " + ", ".join(sorted(names)), tuple(names)))
+    elif names:
+        checks.append(Check("names_agree", True, f"{len(names)} 处姓名一致"))
+    record_dates = {d.value("visit_date") for d in documents if d.doc_type == "medical_record"}
+    for receipt in (d for d in documents if d.doc_type == "receipt"):
+        visit_date = receipt.value("visit_date") or receipt.value("issue_date")
+        if visit_date and record_dates:
+            checks.append(Check("record_for_visit_date", visit_date in record_dates,
+                                f"收据就诊日期 {visit_date}, 病历日期 {', '.join(sorted(d for d in record_dates if d))}",
+                                ("visit_date",)))
+    receipt_totals = {d.value("total") or d.value("total_in_words") for d in documents if d.doc_type == "receipt"}
+    for detail in (d for d in documents if d.doc_type == "detail_list" and d.value("total")):
+        checks.append(Check("detail_list_matches_receipt", detail.value("total") in receipt_totals,
+                            f"明细合计 {detail.value('total')}, 收据合计 {', '.join(sorted(t for t in receipt_totals if t))}",
+                            ("total",)))
+    return checks
