@@ -1,0 +1,121 @@
+"""`claims run sample_scans/` as a user runs it: the real OCR engine, Prefect and SQLite."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from store.db import default_url, get_engine
+from store.models import Decision, Document, ExtractedField, LedgerEntry, Original, Packet, Page
+from tests.samples import ROOT, SAMPLES, stored_ocr
+
+EXPECTED = {p.name.removesuffix(".expected.json"): json.loads(p.read_text(encoding="utf-8"))
+            for p in SAMPLES.glob("*.expected.json")}
+
+
+def claims(*args: str, home: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CLAIMS_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    home = tmp_path_factory.mktemp("claims-home")
+    result = claims("run", str(SAMPLES), "--json", home=home)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    return home, {row["packet"]: row for row in rows}
+
+
+def test_every_sample_packet_gets_its_expected_decision(first_run):
+    _, rows = first_run
+    assert set(rows) == set(EXPECTED)
+    for packet, expected in EXPECTED.items():
+        row = rows[packet]
+        assert (row["status"], row["payable"]) == (expected["status"], expected["payable"]), packet
+        assert row["decision"]["missing_documents"] == expected["missing_documents"], packet
+        assert row["needs_review"] == [], packet
+
+
+def test_decisions_explain_every_exclusion_with_a_clause(first_run):
+    _, rows = first_run
+    decision = rows["01_outpatient_pays"]["decision"]
+    items = decision["visits"][0]["receipts"][0]["items"]
+    excluded = [item for item in items if Decimal(item["excluded_amount"]) > 0]
+    assert [(i["name"], i["excluded_amount"], i["reasons"][0]["clause"]) for i in excluded] == [
+        ("诊查费", "50.00", "M4.2.1")]
+
+
+def test_the_second_claim_of_a_member_starts_from_the_first_ones_ledger(first_run):
+    _, rows = first_run
+    first, second = rows["01_outpatient_pays"], rows["04_second_claim_same_member"]
+    assert first["member_id"] == second["member_id"]
+    assert second["decision"]["ledger_after"]["outpatient_eligible_ytd"] == "1650.00"
+    assert second["decision"]["ledger_after"]["outpatient_paid_ytd"] == "735.00"
+
+
+def test_running_again_changes_nothing_and_pays_nothing_twice(first_run):
+    home, rows = first_run
+    with Session(get_engine(default_url(home))) as session:
+        before = {table.__name__: len(session.exec(select(table)).all())
+                  for table in (Packet, Original, Page, Document, ExtractedField, Decision, LedgerEntry)}
+    again = claims("run", str(SAMPLES), home=home)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert again.stdout.count("(already processed)") == len(EXPECTED)
+    with Session(get_engine(default_url(home))) as session:
+        after = {table.__name__: len(session.exec(select(table)).all())
+                 for table in (Packet, Original, Page, Document, ExtractedField, Decision, LedgerEntry)}
+        assert after == before
+        paid = sum(Decimal(e.outpatient_paid) for e in session.exec(select(LedgerEntry)).all())
+    assert paid == Decimal("735.00")
+
+
+def test_every_stored_field_has_confidence_page_and_box(first_run):
+    home, _ = first_run
+    with Session(get_engine(default_url(home))) as session:
+        fields = session.exec(select(ExtractedField)).all()
+        assert len(fields) > 150
+        for field in fields:
+            if field.source == "ocr":
+                assert 0 < field.confidence <= 1 and field.page >= 1 and len(field.box) == 4, field.name
+
+
+def test_originals_are_archived_untouched(first_run):
+    home, _ = first_run
+    with Session(get_engine(default_url(home))) as session:
+        originals = session.exec(select(Original, Packet).join(Packet, Packet.id == Original.packet_id)).all()
+    assert len(originals) == sum(1 for _ in SAMPLES.glob("*/*.jpg"))
+    for original, packet in originals:
+        dropped = SAMPLES / packet.name / original.file_name
+        assert Path(original.archive_path).read_bytes() == dropped.read_bytes()
+        assert original.sha256 in original.archive_path
+
+
+def test_the_stored_ocr_used_by_extractor_tests_is_what_the_engine_gives(first_run):
+    """tests/ocr/ was written by tests/tools/store_ocr.py; this run read the same images afresh."""
+    home, _ = first_run
+    with Session(get_engine(default_url(home))) as session:
+        rows = session.exec(select(Page, Original, Packet).join(Original, Original.id == Page.original_id)
+                            .join(Packet, Packet.id == Page.packet_id)).all()
+    assert len(rows) == sum(1 for _ in SAMPLES.glob("*/*.jpg"))
+    for page, original, packet in rows:
+        stored = stored_ocr(SAMPLES / packet.name / original.file_name)
+        assert page.rotation == stored["rotation"], original.file_name
+        assert [l["text"] for l in page.ocr_lines] == [l["text"] for l in stored["lines"]], original.file_name
+        for fresh, kept in zip(page.ocr_lines, stored["lines"]):
+            assert max(abs(a - b) for a, b in zip(fresh["box"], kept["box"])) <= 2, original.file_name
+
+
+def test_bad_input_gets_one_line_and_a_non_zero_exit(tmp_path):
+    result = claims("run", str(tmp_path / "nowhere"), home=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "not a folder of claim packets" in result.stderr
