@@ -122,9 +122,12 @@ def evaluate_folder(folder: Path, engine_name: str, threads: int = 0) -> "EvalRe
 
 
 def render(report: "EvalReport") -> str:
+    import resource
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = [
         f"engine {report.engine}: {report.pages} pages in {report.seconds:.1f}s "
-        f"({60 * report.pages / report.seconds if report.seconds else 0:.1f} pages/min)",
+        f"({60 * report.pages / report.seconds if report.seconds else 0:.1f} pages/min), peak memory {peak_mb:.0f} MB",
         f"doc_type  {report.doc_type.share:7.2%} ({report.doc_type.right}/{report.doc_type.total})",
         f"fields    {report.fields.share:7.2%} ({report.fields.right}/{report.fields.total})",
         f"amounts   {report.amounts.share:7.2%} ({report.amounts.right}/{report.amounts.total})",
