@@ -83,7 +83,8 @@ def _run(args) -> int:
     packets = discover(args.dir)
     if not packets:
         raise BadInputError(f"{args.dir}: no claim packets (folders or multi-page PDF/TIFF files) in it")
-    from flows.intake import PacketResult, process_packet
+    from flows.decisions import PacketResult
+    from flows.intake import process_packet
 
     failed = 0
     for packet in packets:

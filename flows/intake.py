@@ -8,7 +8,7 @@ a pure function of pipeline/, extractors/ or adjudicator/, and the side effects
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -16,13 +16,11 @@ import cv2
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-import adjudicator
 from extractors.model import Document, OcrPage
 from extractors.registry import extract
 from flows.packets import PacketFiles, is_scan
 from flows.settings import Settings
-from pipeline import checks
-from pipeline.claim import IncompleteClaimError, bank_account_from, build_claim, member_from
+from flows.decisions import PacketResult, adjudicate, draft_claim, record_decision, stored_result
 from pipeline.errors import UnreadableFileError
 from pipeline.ocr import TextLine, get_engine
 from pipeline.pages import split
@@ -33,27 +31,6 @@ from store.db import session_scope
 from store.models import Original, Packet, Page
 
 log = logging.getLogger("claims.intake")
-
-
-@dataclass
-class PacketResult:
-    packet: str
-    status: str
-    claim_id: str | None = None
-    member_id: str | None = None
-    payable: str = "0.00"
-    needs_review: list[str] = field(default_factory=list)
-    decision: dict | None = None
-    reason: str | None = None
-    already_done: bool = False
-
-    def to_json(self) -> dict:
-        out = {"packet": self.packet, "claim_id": self.claim_id, "member_id": self.member_id,
-               "status": self.status, "payable": self.payable, "needs_review": self.needs_review,
-               "decision": self.decision}
-        if self.reason:
-            out["reason"] = self.reason
-        return out
 
 
 @dataclass(frozen=True)
@@ -101,12 +78,12 @@ def read_original(archive_path: Path, source_name: str, sha256: str, settings: S
 def classify_and_extract(reading: PageReading) -> Document:
     image = cv2.imread(reading.image_path)
     page = OcrPage(reading.source, reading.index, reading.rotation, reading.lines, image=image, skew=reading.skew)
-    return checks.check_document(extract(page))
+    return extract(page)
 
 
 @task(cache_policy=NO_CACHE)  # a rule outcome is never retried: the same input gives the same answer
 def adjudicate_claim(claim: dict) -> dict:
-    return adjudicator.decision_to_json(adjudicator.adjudicate(adjudicator.parse_claim(claim)))
+    return adjudicate(claim)
 
 
 # --- the flow -------------------------------------------------------------
@@ -119,11 +96,11 @@ def process_packet(packet: PacketFiles, settings: Settings, received: date | Non
     with session_scope(settings.db_url) as session:
         known = repository.packet_by_hash(session, content_hash)
         if known is not None and known.status not in ("received", "error"):
-            return _stored_result(session, known)
+            return stored_result(session, known)
         if known is not None:
             repository.clear_readings(session, known.id)  # an intake that stopped half-way
         record = known or _register(session, packet, content_hash, received, archived, settings)
-        packet_id, claim_id, received = record.id, record.claim_id, record.received_date
+        packet_id = record.id
 
     readings: list[PageReading] = []
     problems: list[str] = []
@@ -137,51 +114,17 @@ def process_packet(packet: PacketFiles, settings: Settings, received: date | Non
         except UnreadableFileError as exc:
             problems.append(exc.message)
     documents = [classify_and_extract(reading) for reading in readings]
-    packet_checks = checks.packet_checks(documents)
 
     with session_scope(settings.db_url) as session:
         record = session.get(Packet, packet_id)
+        draft = draft_claim(session, record, documents, problems)  # runs the checks
         _save_pages_and_documents(session, record, readings, documents)
-        review = _review_list(documents, packet_checks)
-        blocking = [f"{d.doc_type}.{name}" for d in documents for name in checks.blocking_review(d)]
-        member = member_from(documents)
-        if member is not None:
-            bank_name, account = bank_account_from(documents)
-            repository.upsert_member(session, member["member_id"], member["name"], member["id_number"],
-                                     bank_name, account)
-            record.member_id = member["member_id"]
-        if problems:
-            review.extend(f"file: {p}" for p in problems)
-        if member is None:
-            return _hold(record, "needs_review", "no readable ID copy: the member is unknown", review)
-        try:
-            claim = build_claim(claim_id, received, documents, member, ledger={})
-        except IncompleteClaimError as exc:
-            return _hold(record, "needs_review", exc.message, review)
-        year_start = policy_year_start(claim)
-        claim["ledger"] = repository.ledger_for(session, member["member_id"], year_start, excluding_packet=packet_id)
-
-    decision = adjudicate_claim(claim)
-
+    decision = adjudicate_claim(draft.claim) if draft.claim is not None else None
     with session_scope(settings.db_url) as session:
-        record = session.get(Packet, packet_id)
-        final = not blocking  # a provisional decision adds nothing to the member's ledger
-        repository.save_decision(session, record, claim, decision, year_start if final else None)
-        if final:
-            return PacketResult(packet.name, decision["status"], claim_id, record.member_id, decision["payable"],
-                                review, decision)
-        record.status = "needs_review"
-        record.reason = "fields that decide money wait for review: " + ", ".join(blocking)
-        return PacketResult(packet.name, "needs_review", claim_id, record.member_id, "0.00", review, decision,
-                            record.reason)
+        return record_decision(session, session.get(Packet, packet_id), draft, decision)
 
 
 # --- helpers of the flow --------------------------------------------------
-
-def policy_year_start(claim: dict) -> date:
-    first_visit = min(date.fromisoformat(visit["date"]) for visit in claim["visits"])
-    return adjudicator.plan_for(None, first_visit).year_start_for(None, first_visit)
-
 
 def _register(session, packet: PacketFiles, content_hash: str, received: date,
               archived: dict[Path, tuple[str, Path]], settings: Settings) -> Packet:
@@ -208,22 +151,3 @@ def _save_pages_and_documents(session, record: Packet, readings: list[PageReadin
         repository.save_documents(session, record.id, page, [document])
 
 
-def _review_list(documents: list[Document], packet_checks: list) -> list[str]:
-    review = [f"{d.source}#{d.page}:{d.doc_type}.{name}" for d in documents for name in d.needs_review]
-    review.extend(f"packet.{c.check}" for c in packet_checks if not c.ok)
-    return review
-
-
-def _hold(record: Packet, status: str, reason: str, review: list[str]) -> PacketResult:
-    record.status, record.reason = status, reason
-    return PacketResult(record.name, status, record.claim_id, record.member_id, "0.00", review, None, reason)
-
-
-def _stored_result(session, record: Packet) -> PacketResult:
-    decision = repository.current_decision(session, record.id)
-    decided = record.status == "decided" and decision is not None
-    return PacketResult(
-        record.name, decision.status if decided else record.status, record.claim_id, record.member_id,
-        decision.payable if decided else "0.00", repository.review_fields(session, record.id),
-        decision.decision if decision else None, record.reason, already_done=True,
-    )

@@ -66,6 +66,7 @@ class Document(SQLModel, table=True):
     doc_type: str = Field(index=True)
     doc_type_confidence: float
     checks: list = Field(default_factory=list, sa_column=Column(JSON))
+    marks: list = Field(default_factory=list, sa_column=Column(JSON))  # layout facts the checks use
 
 
 class ExtractedField(SQLModel, table=True):
@@ -74,7 +75,7 @@ class ExtractedField(SQLModel, table=True):
     document_id: int = Field(foreign_key="document.id", index=True)
     name: str
     item_index: Optional[int] = None  # row of the document's items, or None for a document field
-    value: Optional[str] = None
+    value: Optional[str] = None  # None: the label is printed but the value could not be read
     value_type: str = "str"  # str | bool | int: how to read `value` back
     confidence: float
     page: int

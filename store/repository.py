@@ -32,11 +32,14 @@ def save_documents(session: Session, packet_id: int, page: Page, documents: list
     for extracted in documents:
         row = Document(packet_id=packet_id, page_id=page.id, doc_type=extracted.doc_type,
                        doc_type_confidence=extracted.doc_type_confidence,
-                       checks=[c.to_json() for c in extracted.checks])
+                       checks=[c.to_json() for c in extracted.checks], marks=sorted(extracted.marks))
         session.add(row)
         session.flush()
         for name, field in extracted.fields.items():
             session.add(_field_row(row.id, name, None, field, name in extracted.needs_review))
+        for name in extracted.unread:
+            session.add(ExtractedField(document_id=row.id, name=name, value=None, confidence=0.0,
+                                       page=extracted.page, needs_review=True))
         for index, item in enumerate(extracted.items):
             for name, field in item.items():
                 session.add(_field_row(row.id, name, index, field, f"items[{index}].{name}" in extracted.needs_review))
@@ -51,6 +54,43 @@ def _field_row(document_id: int, name: str, item_index: int | None, field, needs
         confidence=float(field.confidence), page=field.page,
         box=list(field.box) if field.box else None, source=field.source, needs_review=needs_review,
     )
+
+
+def load_documents(session: Session, packet_id: int) -> list[ExtractedDocument]:
+    """The packet's documents as the extractors gave them, with every correction since."""
+    from extractors.model import Field as ReadField
+
+    rows = session.exec(select(Document, Page).join(Page, Page.id == Document.page_id)
+                        .where(Document.packet_id == packet_id).order_by(Document.id)).all()
+    documents = []
+    for row, page in rows:
+        original = session.get(Original, page.original_id)
+        document = ExtractedDocument(source=original.file_name, page=page.page_index, doc_type=row.doc_type,
+                                     doc_type_confidence=row.doc_type_confidence, rotation=page.rotation,
+                                     marks=set(row.marks or []))
+        items: dict[int, dict] = {}
+        for field in session.exec(select(ExtractedField).where(ExtractedField.document_id == row.id)
+                                  .order_by(ExtractedField.id)).all():
+            if field.value is None:
+                document.unread.append(field.name)
+                continue
+            read = ReadField(_typed(field.value, field.value_type), field.confidence, field.page,
+                             tuple(field.box) if field.box else None, field.source)
+            if field.item_index is None:
+                document.fields[field.name] = read
+            else:
+                items.setdefault(field.item_index, {})[field.name] = read
+        document.items = [items[index] for index in sorted(items)]
+        documents.append(document)
+    return documents
+
+
+def _typed(value: str, value_type: str):
+    if value_type == "bool":
+        return value == "True"
+    if value_type == "int":
+        return int(value)
+    return value
 
 
 def upsert_member(session: Session, member_id: str, name: str, id_number: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
+from flows.decisions import redecide
 from store.db import default_url, get_engine
 from store.models import Decision, Document, ExtractedField, LedgerEntry, Original, Packet, Page
 from tests.samples import ROOT, SAMPLES, stored_ocr
@@ -119,3 +121,49 @@ def test_bad_input_gets_one_line_and_a_non_zero_exit(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
     assert "not a folder of claim packets" in result.stderr
+
+
+@pytest.fixture
+def copied_home(first_run, tmp_path):
+    """A copy of the first run's CLAIMS_HOME, for tests that change what is stored."""
+    home, rows = first_run
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("archive", "pages", "models", "prefect"))
+    return copy, rows
+
+
+def _field(session, packet_name: str, doc_type: str, name: str) -> ExtractedField:
+    return session.exec(
+        select(ExtractedField).join(Document, Document.id == ExtractedField.document_id)
+        .join(Packet, Packet.id == Document.packet_id)
+        .where(Packet.name == packet_name, Document.doc_type == doc_type, ExtractedField.name == name,
+               ExtractedField.item_index == None)  # noqa: E711
+    ).one()
+
+
+def test_a_corrected_field_re_adjudicates_from_the_stored_documents(copied_home):
+    home, rows = copied_home
+    url = default_url(home)
+    with Session(get_engine(url)) as session:
+        packet = session.exec(select(Packet).where(Packet.name == "02_under_deductible")).one()
+        field = _field(session, "02_under_deductible", "receipt", "self_borne")
+        field.value, field.source, field.confidence = "150.00", "clerk", 1.0   # a wrong correction
+        session.add(field)
+        session.commit()
+        packet_id = packet.id
+    result = redecide(url, packet_id)
+    assert result.status == "needs_review"            # 现金支付中 no longer adds up
+    assert "receipt.self_borne" in result.reason
+    with Session(get_engine(url)) as session:
+        field = _field(session, "02_under_deductible", "receipt", "self_borne")
+        field.value = "200.00"
+        session.add(field)
+        session.commit()
+    result = redecide(url, packet_id)
+    assert (result.status, result.payable) == ("approved", "0.00")
+    with Session(get_engine(url)) as session:
+        decisions = session.exec(select(Decision).where(Decision.packet_id == packet_id)).all()
+        assert [d.current for d in decisions] == [False, False, True]   # superseded, never deleted
+        entries = session.exec(select(LedgerEntry).join(Decision, Decision.id == LedgerEntry.decision_id)
+                               .where(Decision.packet_id == packet_id, LedgerEntry.current == True)).all()  # noqa: E712
+        assert [e.outpatient_eligible for e in entries] == ["295.00"]   # counted once
