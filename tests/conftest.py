@@ -1,8 +1,11 @@
 """Fixtures shared by the test modules."""
 
+import json
+import shutil
+
 import pytest
 
-from tests.samples import CALIBRATION
+from tests.samples import CALIBRATION, SAMPLES, run_claims
 
 
 @pytest.fixture(scope="session")
@@ -11,3 +14,26 @@ def calibration_receipts():
     if not receipts:
         pytest.skip("../shared/calibration is not beside this checkout")
     return receipts
+
+
+@pytest.fixture(scope="session")
+def processed_samples(tmp_path_factory):
+    """`claims run sample_scans/ --json` once per test session, with the real engine and SQLite.
+
+    Gives the CLAIMS_HOME and each packet's output row. Tests must not change what
+    is stored there: use `copied_samples_home` for that.
+    """
+    home = tmp_path_factory.mktemp("claims-home")
+    result = run_claims("run", str(SAMPLES), "--json", home=home)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    return home, {row["packet"]: row for row in rows}
+
+
+@pytest.fixture
+def copied_samples_home(processed_samples, tmp_path):
+    """A copy of the processed samples' CLAIMS_HOME (database and page images) to change freely."""
+    home, _ = processed_samples
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("archive", "models", "prefect"))
+    return copy

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -39,3 +42,10 @@ def stored_page(scan: Path) -> OcrPage:
 
 def page_id(scan: Path) -> str:
     return f"{scan.parent.name}/{scan.stem}"
+
+
+def run_claims(*args: str, home: Path, timeout: int = 900) -> subprocess.CompletedProcess:
+    """The `claims` command as a user runs it, with CLAIMS_HOME set."""
+    env = {**os.environ, "CLAIMS_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)

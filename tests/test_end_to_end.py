@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,29 +13,18 @@ from sqlmodel import Session, select
 from flows.decisions import redecide
 from store.db import default_url, get_engine
 from store.models import Decision, Document, ExtractedField, LedgerEntry, Original, Packet, Page
-from tests.samples import ROOT, SAMPLES, stored_ocr
+from tests.samples import SAMPLES, run_claims, stored_ocr
 
 EXPECTED = {p.name.removesuffix(".expected.json"): json.loads(p.read_text(encoding="utf-8"))
             for p in SAMPLES.glob("*.expected.json")}
 
 
 def claims(*args: str, home: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CLAIMS_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=900)
+    return run_claims(*args, home=home)
 
 
-@pytest.fixture(scope="module")
-def first_run(tmp_path_factory):
-    home = tmp_path_factory.mktemp("claims-home")
-    result = claims("run", str(SAMPLES), "--json", home=home)
-    assert result.returncode == 0, result.stderr[-2000:]
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
-    return home, {row["packet"]: row for row in rows}
-
-
-def test_every_sample_packet_gets_its_expected_decision(first_run):
-    _, rows = first_run
+def test_every_sample_packet_gets_its_expected_decision(processed_samples):
+    _, rows = processed_samples
     assert set(rows) == set(EXPECTED)
     for packet, expected in EXPECTED.items():
         row = rows[packet]
@@ -47,8 +33,8 @@ def test_every_sample_packet_gets_its_expected_decision(first_run):
         assert row["needs_review"] == [], packet
 
 
-def test_decisions_explain_every_exclusion_with_a_clause(first_run):
-    _, rows = first_run
+def test_decisions_explain_every_exclusion_with_a_clause(processed_samples):
+    _, rows = processed_samples
     decision = rows["01_outpatient_pays"]["decision"]
     items = decision["visits"][0]["receipts"][0]["items"]
     excluded = [item for item in items if Decimal(item["excluded_amount"]) > 0]
@@ -56,16 +42,16 @@ def test_decisions_explain_every_exclusion_with_a_clause(first_run):
         ("诊查费", "50.00", "M4.2.1")]
 
 
-def test_the_second_claim_of_a_member_starts_from_the_first_ones_ledger(first_run):
-    _, rows = first_run
+def test_the_second_claim_of_a_member_starts_from_the_first_ones_ledger(processed_samples):
+    _, rows = processed_samples
     first, second = rows["01_outpatient_pays"], rows["04_second_claim_same_member"]
     assert first["member_id"] == second["member_id"]
     assert second["decision"]["ledger_after"]["outpatient_eligible_ytd"] == "1650.00"
     assert second["decision"]["ledger_after"]["outpatient_paid_ytd"] == "735.00"
 
 
-def test_running_again_changes_nothing_and_pays_nothing_twice(first_run):
-    home, rows = first_run
+def test_running_again_changes_nothing_and_pays_nothing_twice(processed_samples):
+    home, rows = processed_samples
     with Session(get_engine(default_url(home))) as session:
         before = {table.__name__: len(session.exec(select(table)).all())
                   for table in (Packet, Original, Page, Document, ExtractedField, Decision, LedgerEntry)}
@@ -80,8 +66,8 @@ def test_running_again_changes_nothing_and_pays_nothing_twice(first_run):
     assert paid == Decimal("735.00")
 
 
-def test_every_stored_field_has_confidence_page_and_box(first_run):
-    home, _ = first_run
+def test_every_stored_field_has_confidence_page_and_box(processed_samples):
+    home, _ = processed_samples
     with Session(get_engine(default_url(home))) as session:
         fields = session.exec(select(ExtractedField)).all()
         assert len(fields) > 150
@@ -90,8 +76,8 @@ def test_every_stored_field_has_confidence_page_and_box(first_run):
                 assert 0 < field.confidence <= 1 and field.page >= 1 and len(field.box) == 4, field.name
 
 
-def test_originals_are_archived_untouched(first_run):
-    home, _ = first_run
+def test_originals_are_archived_untouched(processed_samples):
+    home, _ = processed_samples
     with Session(get_engine(default_url(home))) as session:
         originals = session.exec(select(Original, Packet).join(Packet, Packet.id == Original.packet_id)).all()
     assert len(originals) == sum(1 for _ in SAMPLES.glob("*/*.jpg"))
@@ -101,9 +87,9 @@ def test_originals_are_archived_untouched(first_run):
         assert original.sha256 in original.archive_path
 
 
-def test_the_stored_ocr_used_by_extractor_tests_is_what_the_engine_gives(first_run):
+def test_the_stored_ocr_used_by_extractor_tests_is_what_the_engine_gives(processed_samples):
     """tests/ocr/ was written by tests/tools/store_ocr.py; this run read the same images afresh."""
-    home, _ = first_run
+    home, _ = processed_samples
     with Session(get_engine(default_url(home))) as session:
         rows = session.exec(select(Page, Original, Packet).join(Original, Original.id == Page.original_id)
                             .join(Packet, Packet.id == Page.packet_id)).all()
@@ -123,15 +109,6 @@ def test_bad_input_gets_one_line_and_a_non_zero_exit(tmp_path):
     assert "not a folder of claim packets" in result.stderr
 
 
-@pytest.fixture
-def copied_home(first_run, tmp_path):
-    """A copy of the first run's CLAIMS_HOME, for tests that change what is stored."""
-    home, rows = first_run
-    copy = tmp_path / "home"
-    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("archive", "pages", "models", "prefect"))
-    return copy, rows
-
-
 def _field(session, packet_name: str, doc_type: str, name: str) -> ExtractedField:
     return session.exec(
         select(ExtractedField).join(Document, Document.id == ExtractedField.document_id)
@@ -141,8 +118,8 @@ def _field(session, packet_name: str, doc_type: str, name: str) -> ExtractedFiel
     ).one()
 
 
-def test_a_corrected_field_re_adjudicates_from_the_stored_documents(copied_home):
-    home, rows = copied_home
+def test_a_corrected_field_re_adjudicates_from_the_stored_documents(copied_samples_home):
+    home = copied_samples_home
     url = default_url(home)
     with Session(get_engine(url)) as session:
         packet = session.exec(select(Packet).where(Packet.name == "02_under_deductible")).one()
