@@ -30,7 +30,7 @@ class DetailListExtractor(SpecExtractor):
             return []
         items = []
         for row in rows[header_index + 1:]:
-            if re.match(r"^(合计|总计|小计)", clean_text(row[0].text)):
+            if re.match(r"^(合计|总计|小计|费用总额)", clean_text(row[0].text)):
                 break
             item = self._item(page, row, columns)
             if item:
@@ -88,3 +88,7 @@ class DetailListExtractor(SpecExtractor):
             m in str(item[c].value) for c in ("category",) if c in item for m in marks)
         item["self_pay"] = Field(is_self_pay, name.confidence, page.index, name.box)
         return item
+
+
+class InpatientFeeDetailExtractor(DetailListExtractor):
+    doc_type = "inpatient_fee_detail"

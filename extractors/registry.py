@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from extractors.bank_book import BankBookExtractor
-from extractors.detail_list import DetailListExtractor
+from extractors.detail_list import DetailListExtractor, InpatientFeeDetailExtractor
+from extractors.discharge_summary import DischargeSummaryExtractor
 from extractors.id_copy import IdCopyExtractor
 from extractors.medical_record import MedicalRecordExtractor
 from extractors.model import Document, OcrPage
 from extractors.receipt import ReceiptExtractor
+from extractors.settlements import (InsuranceReimbursementListExtractor, LocalSubsidyListExtractor,
+                                    OtherInsurerSettlementExtractor, UnionSettlementExtractor)
 
 EXTRACTORS = (
     ReceiptExtractor(),
@@ -15,6 +18,12 @@ EXTRACTORS = (
     DetailListExtractor(),
     IdCopyExtractor(),
     BankBookExtractor(),
+    DischargeSummaryExtractor(),
+    InpatientFeeDetailExtractor(),
+    OtherInsurerSettlementExtractor(),
+    UnionSettlementExtractor(),
+    InsuranceReimbursementListExtractor(),
+    LocalSubsidyListExtractor(),
 )
 MIN_SCORE = 0.25  # below this share of a type's keywords the page is `unknown`
 

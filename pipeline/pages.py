@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from pipeline.errors import UnreadableFileError
+from pipeline.ocr import TextLine, reading_order
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
 PAGE_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
@@ -20,11 +21,16 @@ PDF_RENDER_DPI = 200
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS_PER_PAGE  # PIL raises instead of decoding a bomb
 
 
+MIN_TEXT_LAYER_CHARS = 20  # fewer: a scanned PDF with a stray text object, read it by OCR
+
+
 @dataclass(frozen=True)
 class PageImage:
     source: str  # file name inside the packet
     index: int  # 1-based page number within the file
     image: np.ndarray  # BGR
+    # Electronic documents (PDF receipts) carry their text: read it, don't OCR it.
+    text_lines: tuple[TextLine, ...] | None = None
 
 
 def is_page_file(path: Path) -> bool:
@@ -72,17 +78,39 @@ def _split_pdf(path: Path, name: str) -> list[PageImage]:
     try:
         if len(document) > MAX_PAGES_PER_FILE:
             raise UnreadableFileError(f"{name}: {len(document)} pages, more than {MAX_PAGES_PER_FILE}")
+        scale = PDF_RENDER_DPI / 72
+        text_layers = _pdf_text_lines(path, scale)
         pages = []
         for index in range(len(document)):
             page = document[index]
             width, height = page.get_size()
-            scale = PDF_RENDER_DPI / 72
             _check_size(name, (int(width * scale), int(height * scale)))
             rgb = page.render(scale=scale).to_numpy()[:, :, :3]
-            pages.append(PageImage(name, index + 1, cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)))
+            image = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
+            pages.append(PageImage(name, index + 1, image, text_layers.get(index)))
         return pages
     finally:
         document.close()
+
+
+def _pdf_text_lines(path: Path, scale: float) -> dict[int, tuple[TextLine, ...]]:
+    """Words of each page's text layer as text lines in rendered-page pixels (pdfplumber)."""
+    import pdfplumber
+
+    layers = {}
+    try:
+        with pdfplumber.open(path) as pdf:
+            for index, page in enumerate(pdf.pages):
+                words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+                text = "".join(w["text"] for w in words)
+                if len(text) < MIN_TEXT_LAYER_CHARS or "(cid:" in text:  # no text, or glyphs without unicode
+                    continue
+                lines = [TextLine(w["text"], (int(w["x0"] * scale), int(w["top"] * scale),
+                                              int(w["x1"] * scale), int(w["bottom"] * scale)), 1.0) for w in words]
+                layers[index] = tuple(reading_order(lines))
+    except Exception:  # noqa: BLE001 - pdfminer raises many kinds; no text layer then, OCR reads the page
+        return {}
+    return layers
 
 
 def _check_size(name: str, size: tuple[int, int]) -> None:

@@ -11,6 +11,8 @@ from pipeline.pages import PageImage
 
 
 def read_page(page: PageImage, engine: OcrEngine) -> OcrPage:
+    if page.text_lines is not None:  # an electronic document: its own text, exact
+        return OcrPage(source=page.source, index=page.index, rotation=0, lines=page.text_lines, image=page.image)
     clean = upright(page.image)
     lines = engine.read(seal_ink_suppressed(clean.image))
     return OcrPage(source=page.source, index=page.index, rotation=clean.rotation,
