@@ -42,6 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     _common_options(run)
     run.set_defaults(handler=_run)
 
+    watch = commands.add_parser("watch", help="watch an inbox of scanning stations and process each complete packet")
+    watch.add_argument("inbox", type=Path, metavar="INBOX")
+    watch.add_argument("--settle-seconds", type=float, default=30.0,
+                       help="a packet without a .ready marker is complete when nothing changed for this long (30)")
+    watch.add_argument("--poll-seconds", type=float, default=2.0, help="how often the inbox is looked at (2)")
+    _common_options(watch)
+    watch.set_defaults(handler=_watch)
+
     extract = commands.add_parser("extract", help="read one scan (image, multi-page TIFF, PDF) and print its documents")
     extract.add_argument("file", type=Path, metavar="FILE")
     extract.add_argument("--json", action="store_true", help="one JSON object per document and line")
@@ -97,14 +105,37 @@ def _run(args) -> int:
         except Exception as error:  # noqa: BLE001 - one bad packet never stops the others
             result = PacketResult(packet.name, "error", reason=f"{type(error).__name__}: {error}")
         failed += result.status == "error"
-        if args.json:
-            print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
-        else:
-            done = " (already processed)" if result.already_done else f" ({time.monotonic() - started:.1f}s)"
-            review = f"{len(result.needs_review)} fields to review" if result.needs_review else "nothing to review"
-            print(f"{result.packet:<30} {result.member_id or '-':<12} {result.status:<20} {result.payable:>9}  "
-                  f"{review}{done}" + (f"  — {result.reason}" if result.reason else ""), flush=True)
+        _print_result(result, args.json, time.monotonic() - started)
     return 1 if failed else 0
+
+
+def _print_result(result, as_json: bool, seconds: float | None = None) -> None:
+    if as_json:
+        print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
+        return
+    done = " (already processed)" if result.already_done else (f" ({seconds:.1f}s)" if seconds is not None else "")
+    review = f"{len(result.needs_review)} fields to review" if result.needs_review else "nothing to review"
+    print(f"{result.packet:<30} {result.member_id or '-':<12} {result.status:<20} {result.payable:>9}  "
+          f"{review}{done}" + (f"  — {result.reason}" if result.reason else ""), flush=True)
+
+
+def _watch(args) -> int:
+    if not args.inbox.is_dir():
+        raise BadInputError(f"{args.inbox}: not a folder")
+    if args.settle_seconds < 0 or args.poll_seconds <= 0:
+        raise BadInputError("--settle-seconds must be ≥ 0 and --poll-seconds > 0")
+    settings = _settings(args)
+    import signal
+
+    from flows.watch import watch
+
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    print(f"watching {args.inbox} (settle {args.settle_seconds:g}s, poll {args.poll_seconds:g}s)",
+          file=sys.stderr, flush=True)
+    watch(args.inbox, settings, args.settle_seconds, args.poll_seconds, stop=lambda: bool(stopping),
+          report=lambda result: _print_result(result, as_json=False))
+    return 0
 
 
 def _extract(args) -> int:

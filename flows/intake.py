@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from extractors.model import Document, OcrPage
 from extractors.registry import extract
 from flows.packets import PacketFiles, is_scan
+from flows.quarantine import set_aside
 from flows.settings import Settings
 from flows.decisions import PacketResult, adjudicate, draft_claim, record_decision, stored_result
 from pipeline.errors import UnreadableFileError
@@ -57,7 +58,18 @@ def archive_originals(packet: PacketFiles, settings: Settings) -> dict[Path, tup
     return archived
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+def _worth_retrying(task, task_run, state) -> bool:
+    """An unreadable file stays unreadable; an OCR engine's hiccup may pass."""
+    try:
+        state.result()
+    except UnreadableFileError:
+        return False
+    except Exception:  # noqa: BLE001 - anything else may be transient
+        return True
+    return True
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1, retry_condition_fn=_worth_retrying)
 def read_original(archive_path: Path, source_name: str, sha256: str, settings: Settings) -> list[PageReading]:
     """Split one original into pages, make each upright, OCR it (retried: OCR may fail transiently)."""
     engine = get_engine(settings.ocr_engine, settings.ocr_threads)
@@ -106,13 +118,13 @@ def process_packet(packet: PacketFiles, settings: Settings, received: date | Non
     problems: list[str] = []
     for file in packet.files:
         sha256, archive_path = archived[file]
-        if not is_scan(file):
-            problems.append(f"{file.name}: not a scan")
-            continue
         try:
+            if not is_scan(file):
+                raise UnreadableFileError(f"{file.name}: not a scan (expected an image, TIFF or PDF)")
             readings.extend(read_original(archive_path, file.name, sha256, settings))
         except UnreadableFileError as exc:
             problems.append(exc.message)
+            set_aside(file, settings.quarantine_dir / packet.name, exc.message, keep_original=True)
     documents = [classify_and_extract(reading) for reading in readings]
 
     with session_scope(settings.db_url) as session:

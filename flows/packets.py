@@ -32,18 +32,18 @@ def _is_sidecar(path: Path) -> bool:
     return path.name.startswith(".") or any(path.name.endswith(s) for s in SIDECAR_SUFFIXES)
 
 
+def packet_of(entry: Path, name: str | None = None) -> PacketFiles:
+    """A folder, or a single file, as the packet it is."""
+    if entry.is_dir():
+        files = tuple(sorted(p for p in entry.rglob("*") if p.is_file() and not _is_sidecar(p)))
+        return PacketFiles(name or entry.name, entry, files)
+    return PacketFiles(name or entry.stem, entry, (entry,))
+
+
 def discover(inbox: Path) -> list[PacketFiles]:
     """Folder packets and single multi-page files directly under `inbox`, by name."""
-    packets = []
-    for entry in sorted(inbox.iterdir()):
-        if _is_sidecar(entry):
-            continue
-        if entry.is_dir():
-            files = tuple(sorted(p for p in entry.rglob("*") if p.is_file() and not _is_sidecar(p)))
-            packets.append(PacketFiles(entry.name, entry, files))
-        elif entry.suffix.lower() in MULTI_PAGE_SUFFIXES:
-            packets.append(PacketFiles(entry.stem, entry, (entry,)))
-    return packets
+    return [packet_of(entry) for entry in sorted(inbox.iterdir())
+            if not _is_sidecar(entry) and (entry.is_dir() or entry.suffix.lower() in MULTI_PAGE_SUFFIXES)]
 
 
 def is_scan(path: Path) -> bool:
