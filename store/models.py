@@ -20,6 +20,12 @@ class Member(SQLModel, table=True):
     id_number: str = Field(index=True, unique=True)
     bank_name: Optional[str] = None
     bank_account: Optional[str] = None
+    # From the insurer's roster (absent for members known only from their ID copy).
+    on_roster: bool = False
+    employer: Optional[str] = None
+    policy_year_start: Optional[date] = None
+    union_inpatient_plan: bool = False
+    other_insurer: bool = False
     blacklisted: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
