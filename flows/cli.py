@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     _common_options(watch)
     watch.set_defaults(handler=_watch)
 
+    roster = commands.add_parser("roster", help="import the insurer's member roster (CSV); every row or none")
+    roster.add_argument("csv", type=Path, metavar="ROSTER.csv")
+    _common_options(roster, ocr=False)
+    roster.set_defaults(handler=_roster)
+
     extract = commands.add_parser("extract", help="read one scan (image, multi-page TIFF, PDF) and print its documents")
     extract.add_argument("file", type=Path, metavar="FILE")
     extract.add_argument("--json", action="store_true", help="one JSON object per document and line")
@@ -67,8 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _common_options(parser: argparse.ArgumentParser, database: bool = True) -> None:
-    parser.add_argument("--ocr-engine", choices=("paddleocr", "rapidocr"), help="OCR engine (default: paddleocr)")
+def _common_options(parser: argparse.ArgumentParser, database: bool = True, ocr: bool = True) -> None:
+    if ocr:
+        parser.add_argument("--ocr-engine", choices=("paddleocr", "rapidocr"), help="OCR engine (default: paddleocr)")
     parser.add_argument("--home", metavar="DIR", help="CLAIMS_HOME: database, archive, pages (default ./var)")
     if database:
         parser.add_argument("--db", metavar="URL", help="database URL (default: SQLite under CLAIMS_HOME)")
@@ -77,7 +83,7 @@ def _common_options(parser: argparse.ArgumentParser, database: bool = True) -> N
 def _settings(args):
     from flows.settings import load_settings, prepare_environment
 
-    settings = load_settings(args.home, getattr(args, "db", None), args.ocr_engine)
+    settings = load_settings(args.home, getattr(args, "db", None), getattr(args, "ocr_engine", None))
     prepare_environment(settings)
     return settings
 
@@ -135,6 +141,23 @@ def _watch(args) -> int:
           file=sys.stderr, flush=True)
     watch(args.inbox, settings, args.settle_seconds, args.poll_seconds, stop=lambda: bool(stopping),
           report=lambda result: _print_result(result, as_json=False))
+    return 0
+
+
+def _roster(args) -> int:
+    from pipeline.roster import parse_roster
+    from store import repository
+    from store.db import session_scope
+
+    try:
+        text = args.csv.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"{args.csv}: cannot read as UTF-8 CSV ({error.__class__.__name__})") from None
+    rows = parse_roster(text)
+    settings = _settings(args)
+    with session_scope(settings.db_url) as session:
+        added, updated = repository.import_roster(session, rows)
+    print(f"roster imported: {added} members added, {updated} updated")
     return 0
 
 

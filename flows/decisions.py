@@ -14,7 +14,7 @@ from pipeline import checks
 from pipeline.claim import IncompleteClaimError, bank_account_from, build_claim, member_from
 from store import repository
 from store.db import session_scope
-from store.models import Packet
+from store.models import Member, Packet
 
 
 @dataclass
@@ -58,22 +58,64 @@ def draft_claim(session: Session, record: Packet, documents: list[Document], pro
     review = review_list(documents, packet_checks) + [f"file: {p}" for p in problems]
     blocking = [f"{d.doc_type}.{name}" for d in documents for name in checks.blocking_review(d)]
     draft = ClaimDraft(review=review, blocking=blocking)
-    member = member_from(documents)
+    member, hold = _member(session, documents)
     if member is None:
-        draft.hold_reason = "no readable ID copy: the member is unknown"
+        draft.hold_reason = hold
         return draft
-    bank_name, account = bank_account_from(documents)
-    repository.upsert_member(session, member["member_id"], member["name"], member["id_number"], bank_name, account)
     record.member_id = member["member_id"]
     try:
         claim = build_claim(record.claim_id, record.received_date, documents, member, ledger={})
     except IncompleteClaimError as exc:
         draft.hold_reason = exc.message
         return draft
+    stored = session.get(Member, member["member_id"])
+    if stored.policy_year_start is not None:
+        claim["policy"] = {"year_start": stored.policy_year_start.isoformat()}
     draft.year_start = policy_year_start(claim)
     claim["ledger"] = repository.ledger_for(session, member["member_id"], draft.year_start, excluding_packet=record.id)
+    others = repository.invoices_claimed_by_others(session, member["member_id"], invoice_keys(claim))
+    if others:
+        draft.hold_reason = f"receipt(s) {', '.join(others)} already claimed by another member"
+        return draft
     draft.claim = claim
     return draft
+
+
+def _member(session: Session, documents: list[Document]) -> tuple[dict | None, str | None]:
+    """Who the claim is for: the ID copy's number, matched to the insurer's roster once one is
+    imported (without a roster, as the embedded default, the ID copy itself). Never a guess."""
+    from_id_copy = member_from(documents)
+    if from_id_copy is None:
+        return None, "no readable ID copy: the member is unknown"
+    bank_name, account = bank_account_from(documents)
+    holder = next((d.value("account_holder") for d in documents if d.doc_type == "bank_book"), None)
+    if repository.roster_in_use(session):
+        known = repository.member_by_id_number(session, from_id_copy["id_number"])
+        if known is None or not known.on_roster:
+            return None, "the ID copy's number is not on the insurer's roster"
+        name = known.name
+    else:
+        known = repository.upsert_member(session, from_id_copy["member_id"], from_id_copy["name"],
+                                         from_id_copy["id_number"], None, None)
+        name = from_id_copy["name"]
+    differing = [f"{d.doc_type}.{f}" for d in documents for f in ("payer_name", "patient_name", "name")
+                 if d.value(f) and d.value(f) != name]
+    if differing:
+        return None, "the name on " + ", ".join(differing) + " differs from the member's"
+    if account and holder and holder != name:
+        return None, "the bank book is not in the member's name: no payment to someone else's account"
+    if account:
+        known.bank_name, known.bank_account = bank_name, account
+    member = {"member_id": known.member_id, "name": known.name, "id_number": known.id_number,
+              "blacklisted": known.blacklisted, "union_inpatient_plan": known.union_inpatient_plan,
+              "other_insurer": known.other_insurer}
+    return member, None
+
+
+def invoice_keys(claim: dict) -> list[str]:
+    """Receipt identities as the adjudicator compares them: code + number, or the number alone."""
+    return [f"{r['invoice_code']}-{r['invoice_number']}" if r.get("invoice_code") else r["invoice_number"]
+            for visit in claim["visits"] for r in visit["receipts"]]
 
 
 def adjudicate(claim: dict) -> dict:
@@ -109,7 +151,9 @@ def redecide(db_url: str, packet_id: int) -> PacketResult:
 
 def policy_year_start(claim: dict) -> date:
     first_visit = min(date.fromisoformat(visit["date"]) for visit in claim["visits"])
-    return adjudicator.plan_for(None, first_visit).year_start_for(None, first_visit)
+    anchor = claim.get("policy", {}).get("year_start")
+    anchor = date.fromisoformat(anchor) if anchor else None
+    return adjudicator.plan_for(anchor, first_visit).year_start_for(anchor, first_visit)
 
 
 def review_list(documents: list[Document], packet_checks: list[Check]) -> list[str]:

@@ -93,6 +93,35 @@ def _typed(value: str, value_type: str):
     return value
 
 
+def import_roster(session: Session, rows) -> tuple[int, int]:
+    """Members from the insurer's roster: (added, updated). Bank details read off bank books stay."""
+    from pipeline.claim import member_id_for
+
+    added = updated = 0
+    for row in rows:
+        member = session.exec(select(Member).where(Member.id_number == row.id_number)).first()
+        if member is None:
+            member = Member(member_id=member_id_for(row.id_number), name=row.name, id_number=row.id_number)
+            added += 1
+        else:
+            updated += 1
+        member.name, member.on_roster, member.employer = row.name, True, row.employer
+        member.policy_year_start = row.policy_year_start
+        member.union_inpatient_plan, member.other_insurer = row.union_inpatient_plan, row.other_insurer
+        member.blacklisted = row.blacklisted
+        session.add(member)
+    session.flush()
+    return added, updated
+
+
+def roster_in_use(session: Session) -> bool:
+    return session.exec(select(Member.member_id).where(Member.on_roster == True)).first() is not None  # noqa: E712
+
+
+def member_by_id_number(session: Session, id_number: str) -> Member | None:
+    return session.exec(select(Member).where(Member.id_number == id_number.upper())).first()
+
+
 def upsert_member(session: Session, member_id: str, name: str, id_number: str,
                   bank_name: str | None, bank_account: str | None) -> Member:
     member = session.get(Member, member_id)
@@ -126,8 +155,24 @@ def ledger_for(session: Session, member_id: str, year_start: date, excluding_pac
         invoices.extend(entry.invoices)
     ledger = {key: f"{value:.2f}" for key, value in totals.items()}
     ledger["hyperbaric_sessions_ytd"] = sessions
-    ledger["claimed_invoices"] = sorted(set(invoices))
+    # Every receipt the member ever claimed, in any year: a receipt is paid once, ever.
+    ledger["claimed_invoices"] = sorted(set(invoices) | set(_member_invoices(session, member_id, excluding_packet)))
     return ledger
+
+
+def _member_invoices(session: Session, member_id: str, excluding_packet: int | None) -> list[str]:
+    query = (select(LedgerEntry.invoices, Decision.packet_id).join(Decision, Decision.id == LedgerEntry.decision_id)
+             .where(LedgerEntry.member_id == member_id, LedgerEntry.current == True))  # noqa: E712
+    return [key for invoices, packet_id in session.exec(query).all() if packet_id != excluding_packet
+            for key in invoices]
+
+
+def invoices_claimed_by_others(session: Session, member_id: str, keys: list[str]) -> list[str]:
+    """Which of these receipts another member has already been paid for."""
+    query = select(LedgerEntry.invoices).where(LedgerEntry.member_id != member_id,
+                                               LedgerEntry.current == True)  # noqa: E712
+    claimed = {key for invoices in session.exec(query).all() for key in invoices}
+    return sorted(set(keys) & claimed)
 
 
 def save_decision(session: Session, packet: Packet, claim: dict, decision: dict, year_start: date | None) -> Decision:
