@@ -115,3 +115,19 @@ class LedgerEntry(SQLModel, table=True):
     hyperbaric_sessions: int = 0
     invoices: list = Field(default_factory=list, sa_column=Column(JSON))
     current: bool = True
+
+
+class Payment(SQLModel, table=True):
+    """One line of a payment file: what a decision added to what the claim had been paid before.
+
+    A claim is paid once: a re-adjudication pays only the difference, and a line is never
+    written into two payment files (the unique decision id)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", unique=True)
+    claim_id: str = Field(index=True)
+    member_id: str = Field(foreign_key="member.member_id", index=True)
+    bank_account: str
+    amount: str
+    payment_file: str
+    created_at: datetime = Field(default_factory=utcnow)
