@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from adjudicator.claim import (Claim, DischargeSummary, Hospital, Item, Ledger, Member, Receipt, Record, Visit,
                                parse_claim)
-from adjudicator.decision import Decision, Reason, decision_to_json
+from adjudicator.clauses import DEFAULT_CLAUSES_PATH, clause_text, load_clauses
+from adjudicator.decision import Decision, Reason, decision_from_json, decision_to_json
 from adjudicator.engine import adjudicate
-from adjudicator.errors import BadInputError, NoPlanError, PlanError, UnknownKeyError
+from adjudicator.errors import BadInputError, NoPlanError, PlanError, UnknownClauseError, UnknownKeyError
 from adjudicator.hospitals import (DEFAULT_HOSPITALS_PATH, HospitalRegistry, load_hospitals,
                                    packaged_hospitals)
+from adjudicator.letter import member_letter, member_letter_from_json
 from adjudicator.plan import DEFAULT_PLANS_DIR, Plan, load_plan, packaged_plans, plan_for
 
 
@@ -24,10 +26,11 @@ def adjudicate_json(text: str) -> dict:
 
 
 __all__ = [
-    "adjudicate", "adjudicate_json", "decision_to_json", "parse_claim",
+    "adjudicate", "adjudicate_json", "decision_to_json", "decision_from_json", "parse_claim",
+    "member_letter", "member_letter_from_json", "clause_text", "load_clauses",
     "load_plan", "load_hospitals", "packaged_plans", "packaged_hospitals", "plan_for",
-    "DEFAULT_PLANS_DIR", "DEFAULT_HOSPITALS_PATH",
+    "DEFAULT_PLANS_DIR", "DEFAULT_HOSPITALS_PATH", "DEFAULT_CLAUSES_PATH",
     "Claim", "Member", "Ledger", "Visit", "Hospital", "Record", "DischargeSummary", "Receipt", "Item",
     "Decision", "Reason", "Plan", "HospitalRegistry",
-    "BadInputError", "PlanError", "UnknownKeyError", "NoPlanError",
+    "BadInputError", "PlanError", "UnknownKeyError", "NoPlanError", "UnknownClauseError",
 ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from adjudicator.claim import Ledger
+from adjudicator.claim import (Claim, Ledger, Receipt, Visit, _flag, _Fields, _json_type, _ledger, _list_of, _money,
+                               _one_of, _text)
+from adjudicator.errors import BadInputError
 from adjudicator.money import money_text
 
 CLAIM_STATUSES = ("pending_documents", "rejected", "partially_approved", "approved")
@@ -116,3 +119,90 @@ def decision_to_json(decision: Decision) -> dict:
         "visits": [_visit(visit) for visit in decision.visits],
         "ledger_after": ledger_to_json(decision.ledger_after),
     }
+
+
+# --- reading a stored decision back ------------------------------------------
+
+_VISIT_AND_RECEIPT_STATUSES = (ACCEPTED, REJECTED, REVIEW)
+
+
+def _read_reason(value: Any, path: str) -> Reason:
+    fields = _Fields(value, path, ("clause", "text"))
+    return Reason(fields.require("clause", _text), fields.require("text", _text))
+
+
+_read_reasons = _list_of(_read_reason)
+
+
+def _read_item(value: Any, path: str) -> ItemDecision:
+    fields = _Fields(value, path, ("name", "amount", "excluded_amount", "reasons"))
+    return ItemDecision(fields.require("name", _text), fields.require("amount", _money),
+                        fields.require("excluded_amount", _money), fields.require("reasons", _read_reasons))
+
+
+def _read_receipt(value: Any, path: str, printed: Receipt) -> ReceiptDecision:
+    fields = _Fields(value, path, ("invoice_code", "invoice_number", "status", "base", "excluded", "eligible",
+                                   "reasons", "items"))
+    number = fields.require("invoice_number", _text)
+    if number != printed.invoice_number:
+        raise BadInputError(f"'{fields.at('invoice_number')}' is {number!r}, but the claim's receipt there is "
+                            f"{printed.invoice_number!r}")
+    return ReceiptDecision(
+        invoice_code=fields.get("invoice_code", _text), invoice_number=number, invoice_key=printed.invoice_key,
+        status=fields.require("status", _one_of(_VISIT_AND_RECEIPT_STATUSES)), base=fields.require("base", _money),
+        excluded=fields.require("excluded", _money), eligible=fields.require("eligible", _money),
+        reasons=fields.require("reasons", _read_reasons), items=fields.require("items", _list_of(_read_item)),
+    )
+
+
+def _read_receipts(value: Any, path: str, visit: Visit) -> tuple[ReceiptDecision, ...]:
+    """The receipts' decisions, one for each of the claim's receipts of the visit, in the same order."""
+    if not isinstance(value, list):
+        raise BadInputError(f"'{path}' must be a list, got {_json_type(value)}")
+    if len(value) != len(visit.receipts):
+        raise BadInputError(f"'{path}' lists {len(value)} receipts, the claim's visit {visit.visit_id} has "
+                            f"{len(visit.receipts)}")
+    return tuple(_read_receipt(receipt, f"{path}[{index}]", printed)
+                 for index, (receipt, printed) in enumerate(zip(value, visit.receipts)))
+
+
+def _read_visit(value: Any, path: str, visits: dict[str, Visit]) -> VisitDecision:
+    fields = _Fields(value, path, ("visit_id", "status", "emergency", "eligible", "payable", "reasons", "receipts"))
+    visit_id = fields.require("visit_id", _text)
+    if visit_id not in visits:
+        raise BadInputError(f"'{fields.at('visit_id')}' is {visit_id!r}, which the claim has no visit of")
+    visit = visits[visit_id]
+    return VisitDecision(
+        visit_id=visit_id, kind=visit.kind, status=fields.require("status", _one_of(_VISIT_AND_RECEIPT_STATUSES)),
+        emergency=fields.require("emergency", _flag), eligible=fields.require("eligible", _money),
+        payable=fields.require("payable", _money), reasons=fields.require("reasons", _read_reasons),
+        receipts=fields.require("receipts", lambda receipts, at: _read_receipts(receipts, at, visit)),
+    )
+
+
+def decision_from_json(obj: Any, claim: Claim) -> Decision:
+    """A decision as `decision_to_json` wrote it (e.g. stored in the database), for the claim it decided.
+
+    The JSON leaves out what the claim already says: each visit's kind (found by visit_id) and each
+    receipt's invoice key (the claim's receipt at the same place). The hyperbaric sessions a receipt
+    added to the ledger are not stored; they read as 0 (only the engine's ledger uses them, and the
+    stored `ledger_after` already holds their sum). A decision that does not fit its claim is a
+    one-line BadInputError.
+    """
+    fields = _Fields(obj, "decision", ("claim_id", "status", "payable", "outpatient_payable", "inpatient_payable",
+                                       "missing_documents", "reasons", "visits", "ledger_after"))
+    claim_id = fields.require("claim_id", _text)
+    if claim_id != claim.claim_id:
+        raise BadInputError(f"the decision is for claim {claim_id!r}, not {claim.claim_id!r}")
+    visits = {visit.visit_id: visit for visit in claim.visits}
+    return Decision(
+        claim_id=claim_id,
+        status=fields.require("status", _one_of(CLAIM_STATUSES)),
+        payable=fields.require("payable", _money),
+        outpatient_payable=fields.require("outpatient_payable", _money),
+        inpatient_payable=fields.require("inpatient_payable", _money),
+        missing_documents=fields.require("missing_documents", _list_of(_text)),
+        reasons=fields.require("reasons", _read_reasons),
+        visits=fields.require("visits", _list_of(lambda visit, at: _read_visit(visit, at, visits))),
+        ledger_after=fields.require("ledger_after", _ledger),
+    )

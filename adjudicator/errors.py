@@ -15,4 +15,10 @@ class NoPlanError(PlanError):
     code = "NO_PLAN"
 
 
-__all__ = ["BadInputError", "PlanError", "UnknownKeyError", "NoPlanError"]
+class UnknownClauseError(PlanError):
+    """A clause ID that the manual's clause texts do not hold."""
+
+    code = "UNKNOWN_CLAUSE"
+
+
+__all__ = ["BadInputError", "PlanError", "UnknownKeyError", "NoPlanError", "UnknownClauseError"]

@@ -16,6 +16,7 @@ from typing import Any, Generic, NoReturn, TypeVar
 
 import yaml
 
+from adjudicator.claim import DRUG_KINDS
 from adjudicator.errors import NoPlanError, PlanError
 from adjudicator.money import add_months
 from adjudicator.terms import TermList, TermMatcher
@@ -23,7 +24,7 @@ from adjudicator.terms import TermList, TermMatcher
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PLANS_DIR = PACKAGE_DIR / "plans"
 
-_CLAUSE = re.compile(r"(M\d+(\.[0-9A-Z]+)*|D\d+(\.\d+)*)")
+CLAUSE_ID = re.compile(r"(M\d+(\.[0-9A-Z]+)*|D\d+(\.\d+)*)")
 _MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
 
 T = TypeVar("T")
@@ -51,6 +52,15 @@ class DrugDayLimit:
     when: str  # one of DRUG_LIMIT_CONDITIONS
     days: int
     clause: str
+
+
+@dataclass(frozen=True)
+class DrugKindRule:
+    """A drug line printed without a kind is `drug_kind` when the term list matches it (and `route`, if set)."""
+
+    drug_kind: str
+    terms: str  # term list matched on the line's name and category
+    route: str | None  # term list that must also match the line or the visit's 治疗意见
 
 
 DOCUMENT_CONDITIONS = ("every_claim", "outpatient_visit", "inpatient_visit", "inpatient_visit_with_other_insurer",
@@ -82,6 +92,8 @@ class Plan:
     simple_follow_up_sections: Param[tuple[str, ...]]
     fever_threshold: Param[Decimal]
     drug_day_limits: tuple[DrugDayLimit, ...]
+    drug_class_marks: Param[tuple[str, ...]]  # 医保分类 marks printed before a drug's name: (甲), (乙10%)
+    drug_kind_rules: tuple[DrugKindRule, ...]
     physiotherapy_kinds_per_visit: Param[int]
     physiotherapy_sessions_per_kind: Param[int]
     hyperbaric_sessions_per_year: Param[int]
@@ -125,11 +137,11 @@ TERM_ROLES = ("emergency_conditions", "chronic_diseases", "hypertension_diabetes
 class _Section:
     """One mapping of a plan file; errors name the file and the key path."""
 
-    def __init__(self, obj: Any, path: str, source: str, allowed: tuple[str, ...]):
+    def __init__(self, obj: Any, path: str, source: str, allowed: tuple[str, ...], optional: tuple[str, ...] = ()):
         self.source, self.path = source, path
         if not isinstance(obj, dict):
             self.fail(path, "must be a mapping")
-        unknown = [key for key in obj if key not in allowed]
+        unknown = [key for key in obj if key not in allowed and key not in optional]
         if unknown:
             self.fail(f"{path}.{unknown[0]}" if path else str(unknown[0]), "is an unknown key")
         missing = [key for key in allowed if key not in obj]
@@ -149,7 +161,7 @@ class _Section:
     def param(self, key: str, convert) -> Param:
         entry = self.section(key, ("value", "clause"))
         clause = entry.obj["clause"]
-        if not isinstance(clause, str) or not _CLAUSE.fullmatch(clause):
+        if not isinstance(clause, str) or not CLAUSE_ID.fullmatch(clause):
             self.fail(entry.at("clause"), f"is not a clause ID like M1.2 or D1: {clause!r}")
         try:
             return Param(convert(entry.obj["value"]), clause)
@@ -158,7 +170,7 @@ class _Section:
 
     def clause(self, key: str) -> str:
         value = self.obj[key]
-        if not isinstance(value, str) or not _CLAUSE.fullmatch(value):
+        if not isinstance(value, str) or not CLAUSE_ID.fullmatch(value):
             self.fail(self.at(key), f"is not a clause ID like M1.2 or D1: {value!r}")
         return value
 
@@ -242,8 +254,8 @@ def load_term_file(path: Path) -> dict[str, TermList]:
 
 
 _PLAN_KEYS = ("name", "effective_from", "policy_year", "amounts", "claim_window_months", "hospitals",
-              "required_documents", "medical_record", "emergency", "drug_day_limits", "physiotherapy",
-              "exams", "term_files", "term_roles", "excluded_items", "excluded_diagnoses")
+              "required_documents", "medical_record", "emergency", "drug_day_limits", "drug_kinds_from_names",
+              "physiotherapy", "exams", "term_files", "term_roles", "excluded_items", "excluded_diagnoses")
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -275,9 +287,13 @@ def load_plan(path: str | Path) -> Plan:
     role_lists = {role: roles.obj[role] for role in TERM_ROLES}
     excluded_items = _words_or_fail(top, "excluded_items")
     excluded_diagnoses = _words_or_fail(top, "excluded_diagnoses")
+    drug_kinds = top.section("drug_kinds_from_names", ("class_marks", "rules"))
+    drug_kind_rules = _drug_kind_rules(drug_kinds)
     for where, name in [*((f"term_roles.{role}", name) for role, name in role_lists.items()),
                         *(("excluded_items", name) for name in excluded_items),
-                        *(("excluded_diagnoses", name) for name in excluded_diagnoses)]:
+                        *(("excluded_diagnoses", name) for name in excluded_diagnoses),
+                        *((f"drug_kinds_from_names.rules[{index}]", name) for index, rule in enumerate(drug_kind_rules)
+                          for name in (rule.terms, rule.route) if name is not None)]:
         if name not in terms:
             top.fail(where, f"names the term list {name!r}, which no term file defines")
     terms.update({f"role:{role}": terms[name] for role, name in role_lists.items()})
@@ -315,6 +331,8 @@ def load_plan(path: str | Path) -> Plan:
         simple_follow_up_sections=sections("simple_follow_up"),
         fever_threshold=emergency.param("fever_threshold", _decimal),
         drug_day_limits=_drug_day_limits(top),
+        drug_class_marks=drug_kinds.param("class_marks", _words),
+        drug_kind_rules=drug_kind_rules,
         physiotherapy_kinds_per_visit=physio.param("kinds_per_visit", _whole),
         physiotherapy_sessions_per_kind=physio.param("sessions_per_kind", _whole),
         hyperbaric_sessions_per_year=physio.param("hyperbaric_sessions_per_year", _whole),
@@ -362,6 +380,22 @@ def _drug_day_limits(top: _Section) -> tuple[DrugDayLimit, ...]:
         except ValueError as problem:
             entry.fail(entry.path, str(problem))
     return tuple(limits)
+
+
+def _drug_kind_rules(section: _Section) -> tuple[DrugKindRule, ...]:
+    if not isinstance(section.obj["rules"], list):
+        section.fail(section.at("rules"), "must be a list")
+    rules = []
+    for index, body in enumerate(section.obj["rules"]):
+        entry = _Section(body, f"{section.at('rules')}[{index}]", section.source, ("drug_kind", "terms"),
+                         optional=("route",))
+        if entry.obj["drug_kind"] not in DRUG_KINDS:
+            entry.fail(entry.at("drug_kind"), f"must be one of {', '.join(DRUG_KINDS)}")
+        for key in ("terms", "route"):
+            if key in entry.obj and not isinstance(entry.obj[key], str):
+                entry.fail(entry.at(key), "must name a term list")
+        rules.append(DrugKindRule(entry.obj["drug_kind"], entry.obj["terms"], entry.obj.get("route")))
+    return tuple(rules)
 
 
 @lru_cache(maxsize=None)

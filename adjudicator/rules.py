@@ -7,6 +7,7 @@ number lives here. Clause IDs and the Chinese reason texts do.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -279,6 +280,7 @@ class VisitContext:
     painless_exam: bool  # an item of the visit is a painless endoscopy (M4.2.24)
     basic_exam_in_window: bool  # D6
     ct_in_window: bool  # D6
+    treatment: str | None  # the record's 治疗意见: where a drip (静滴, 补液) is prescribed
 
 
 def _names_match(plan: Plan, role: str, texts: list[str | None]) -> bool:
@@ -302,6 +304,7 @@ def visit_context(visit: Visit, claim: Claim, emergency: bool, plan: Plan) -> Vi
                                    [item.name for receipt in visit.receipts for item in receipt.items]),
         basic_exam_in_window=_names_match(plan, "role:basic_exams", exam_texts),
         ct_in_window=_names_match(plan, "role:ct_exams", exam_texts),
+        treatment=visit.record.treatment if visit.record else None,
     )
 
 
@@ -353,10 +356,41 @@ def _limit_applies(condition: str, context: VisitContext) -> bool:
     }[condition]
 
 
-def drug_day_limit(item: Item, context: VisitContext, plan: Plan) -> DrugDayLimit | None:
-    """The largest limit that applies to the drug line (M4.1.1–M4.1.4)."""
+DRUG_KIND_LABELS = {"western": "西药", "patent": "中成药", "herbal_decoction": "中药汤剂", "auxiliary": "辅助用药",
+                    "infusion": "补液"}
+
+# A bracketed mark at the front of a printed drug name, after NFKC: "(乙10%)", "[甲]", "【自费】".
+_LEADING_MARK = re.compile(r"^[(\[【]([^)\]】]{1,10})[)\]】]")
+# The self-paid share printed inside a class mark ("乙10%") is not part of the mark's word.
+_MARK_SHARE = re.compile(r"[\d.%]")
+
+
+def drug_name(printed: str, plan: Plan) -> str:
+    """The printed name without its 医保分类 marks: "(乙10%)头孢羟氨苄片" → "头孢羟氨苄片"."""
+    marks = {normalise_text(mark) for mark in plan.drug_class_marks.value}
+    name = unicodedata.normalize("NFKC", printed).strip()
+    while (mark := _LEADING_MARK.match(name)) and normalise_text(_MARK_SHARE.sub("", mark[1])) in marks:
+        name = name[mark.end():].strip()
+    return name
+
+
+def drug_kind(item: Item, context: VisitContext, plan: Plan) -> str | None:
+    """The kind the claim gives, else the first of the plan's rules matching name or category; None: no drug."""
+    if item.drug_kind is not None:
+        return item.drug_kind
+    name = drug_name(item.name, plan)
+    for rule in plan.drug_kind_rules:
+        if not _names_match(plan, rule.terms, [name, item.category]):
+            continue
+        if rule.route is None or _names_match(plan, rule.route, [name, context.treatment]):
+            return rule.drug_kind
+    return None
+
+
+def drug_day_limit(kind: str, context: VisitContext, plan: Plan) -> DrugDayLimit | None:
+    """The largest limit that applies to a drug of this kind in this visit (M4.1.1–M4.1.4)."""
     applicable = [limit for limit in plan.drug_day_limits
-                  if item.drug_kind in limit.drug_kinds and _limit_applies(limit.when, context)]
+                  if kind in limit.drug_kinds and _limit_applies(limit.when, context)]
     return max(applicable, key=lambda limit: limit.days, default=None)
 
 
@@ -365,14 +399,15 @@ def pro_rata(amount: Decimal, excess: int, whole: int) -> Decimal:
 
 
 def drug_day_exclusion(item: Item, context: VisitContext, plan: Plan) -> tuple[Decimal, Reason] | None:
-    if not context.outpatient or not item.days or item.drug_kind is None:
+    if not context.outpatient or not item.days:
         return None
-    limit = drug_day_limit(item, context, plan)
+    kind = drug_kind(item, context, plan)
+    limit = drug_day_limit(kind, context, plan) if kind else None
     if limit is None or item.days <= limit.days:
         return None
     excluded = pro_rata(item.amount, item.days - limit.days, item.days)
-    return excluded, Reason(limit.clause, f"{item.name}开药{item.days}天,超过{limit.days}天用量限制,"
-                                          f"超出部分{money_text(excluded)}元不予赔付")
+    return excluded, Reason(limit.clause, f"{drug_name(item.name, plan)}({DRUG_KIND_LABELS[kind]})开药{item.days}天,"
+                                          f"超过{limit.days}天用量限制,超出部分{money_text(excluded)}元不予赔付")
 
 
 class SessionCounter:

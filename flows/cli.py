@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     _common_options(watch)
     watch.set_defaults(handler=_watch)
 
+    nightly = commands.add_parser("nightly", help="the nightly run once: re-decide, sweep deadlines, pay, report")
+    nightly.add_argument("--date", type=_iso_date, help="the day to run for (default: today)")
+    _common_options(nightly, ocr=False)
+    nightly.set_defaults(handler=_nightly)
+
     roster = commands.add_parser("roster", help="import the insurer's member roster (CSV); every row or none")
     roster.add_argument("csv", type=Path, metavar="ROSTER.csv")
     _common_options(roster, ocr=False)
@@ -141,6 +146,29 @@ def _watch(args) -> int:
           file=sys.stderr, flush=True)
     watch(args.inbox, settings, args.settle_seconds, args.poll_seconds, stop=lambda: bool(stopping),
           report=lambda result: _print_result(result, as_json=False))
+    return 0
+
+
+def _iso_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _nightly(args) -> int:
+    settings = _settings(args)
+    from flows.nightly import nightly
+
+    summary = nightly(settings, args.date)
+    print(f"nightly {summary.day}: {len(summary.redecided)} re-decided, {len(summary.expired)} expired, "
+          f"{len(summary.overdue_pending)} pending reminders due")
+    print(f"payment file: {summary.payment_file or 'none (nothing to pay)'}; {summary.paid_claims} claims, "
+          f"{summary.paid_total:.2f} yuan" + (f"; {len(summary.unpaid_no_account)} without a bank account"
+                                              if summary.unpaid_no_account else ""))
+    print(f"report: {summary.report}")
     return 0
 
 

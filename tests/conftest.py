@@ -1,7 +1,15 @@
 """Fixtures shared by the test modules."""
 
 import json
+import os
 import shutil
+import tempfile
+
+# Flows run in-process by tests talk to one local Prefect server for the whole session,
+# kept out of the user's home (set before anything imports prefect).
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="claims-tests-prefect-"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import pytest
 

@@ -44,6 +44,14 @@ def _write_plan(tmp_path: Path, change) -> Path:
     (lambda data: data["amounts"]["deductible"].update(clause="section 2"), "is not a clause ID"),
     (lambda data: data["amounts"]["deductible"].update(value=600.5), "write decimals as quoted strings"),
     (lambda data: data["term_roles"].update(ct_exams="no_such_list"), "names the term list 'no_such_list'"),
+    (lambda data: data["drug_kinds_from_names"]["class_marks"].pop("clause"),
+     "'drug_kinds_from_names.class_marks.clause' is missing"),
+    (lambda data: data["drug_kinds_from_names"]["rules"][0].update(drug_kind="tablet"),
+     "'drug_kinds_from_names.rules[0].drug_kind' must be one of western"),
+    (lambda data: data["drug_kinds_from_names"]["rules"][2].update(route="no_such_list"),
+     "'drug_kinds_from_names.rules[2]' names the term list 'no_such_list'"),
+    (lambda data: data["drug_kinds_from_names"]["rules"][0].update(when="always"),
+     "'drug_kinds_from_names.rules[0].when' is an unknown key"),
 ])
 def test_bad_plan_files(tmp_path, change, message):
     with pytest.raises(PlanError) as caught:

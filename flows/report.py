@@ -1,0 +1,87 @@
+"""The day's report as a page a supervisor reads at a glance: counts, money, backlog,
+and a chart of OCR confidence (inline SVG, no plotting library needed)."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from pathlib import Path
+
+BUCKETS = [(0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.85), (0.85, 0.9), (0.9, 0.95), (0.95, 0.99), (0.99, 1.01)]
+STATUS_NAMES = {"decided": "已决定", "needs_review": "待复核", "received": "处理中", "expired": "已过期",
+                "quarantined": "已隔离", "error": "出错"}
+
+
+def confidence_histogram(confidences: list[float]) -> list[tuple[str, int]]:
+    counts = Counter()
+    for value in confidences:
+        for low, high in BUCKETS:
+            if low <= value < high:
+                counts[(low, high)] += 1
+                break
+    return [(f"{low:.2f}–{min(high, 1.0):.2f}", counts[(low, high)]) for low, high in BUCKETS]
+
+
+def _bars_svg(histogram: list[tuple[str, int]], width: int = 640, height: int = 220) -> str:
+    peak = max((count for _, count in histogram), default=0) or 1
+    bar_width = width / len(histogram)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" role="img" '
+             f'aria-label="OCR 置信度分布">']
+    for index, (label, count) in enumerate(histogram):
+        bar = (height - 20) * count / peak
+        x = index * bar_width + 6
+        colour = "#c0392b" if index < 4 else "#2e86c1"  # under the usual review threshold in red
+        parts.append(f'<rect x="{x:.0f}" y="{height - bar:.0f}" width="{bar_width - 12:.0f}" height="{bar:.0f}" '
+                     f'fill="{colour}"/>')
+        parts.append(f'<text x="{x + (bar_width - 12) / 2:.0f}" y="{height - bar - 4:.0f}" font-size="12" '
+                     f'text-anchor="middle">{count}</text>')
+        parts.append(f'<text x="{x + (bar_width - 12) / 2:.0f}" y="{height + 16}" font-size="11" '
+                     f'text-anchor="middle">{label}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def write_report(folder: Path, summary, statuses: Counter, packets_today: int, review_queue: int,
+                 confidences: list[float]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    histogram = confidence_histogram(confidences)
+    facts = {
+        "day": summary.day.isoformat(), "packets_today": packets_today, "statuses": dict(statuses),
+        "review_queue_fields": review_queue, "redecided": summary.redecided, "expired": summary.expired,
+        "pending_reminders_due": summary.overdue_pending, "payment_file": summary.payment_file,
+        "paid_claims": summary.paid_claims, "paid_total": f"{summary.paid_total:.2f}",
+        "unpaid_no_bank_account": summary.unpaid_no_account, "decided_lower_than_paid": summary.lower_than_paid,
+        "ocr_confidence_histogram": dict(histogram),
+    }
+    (folder / f"{summary.day.isoformat()}.json").write_text(json.dumps(facts, ensure_ascii=False, indent=1),
+                                                           encoding="utf-8")
+    rows = "".join(f"<tr><td>{html.escape(STATUS_NAMES.get(s, s))}</td><td>{n}</td></tr>"
+                   for s, n in sorted(statuses.items()))
+
+    def listed(items: list[str]) -> str:
+        return ", ".join(html.escape(i) for i in items) or "无"
+
+    page = f"""<!doctype html><html lang="zh-CN"><meta charset="utf-8">
+<title>理赔日报 {summary.day.isoformat()}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:60em}} .big{{font-size:2em;font-weight:bold}}
+td,th{{padding:.2em 1em;border-bottom:1px solid #ddd}} .cards{{display:flex;gap:2em}}</style>
+<h1>理赔日报 {summary.day.isoformat()}</h1>
+<div class="cards">
+ <div><div class="big">{packets_today}</div>今日收件</div>
+ <div><div class="big">{summary.paid_claims}</div>本次付款笔数</div>
+ <div><div class="big">{summary.paid_total:.2f}</div>本次付款金额(元)</div>
+ <div><div class="big">{statuses.get('needs_review', 0)}</div>待复核案件</div>
+ <div><div class="big">{review_queue}</div>待复核字段</div>
+</div>
+<h2>案件状态</h2><table><tr><th>状态</th><th>件数</th></tr>{rows}</table>
+<h2>OCR 置信度分布</h2>{_bars_svg(histogram)}
+<h2>夜间处理</h2>
+<p>重新裁定: {len(summary.redecided)} 件; 超过 M3.5 时效而过期: {listed(summary.expired)}</p>
+<p>待补材料超过 30 天需提醒: {listed(summary.overdue_pending)}</p>
+<p>付款文件: {html.escape(Path(summary.payment_file).name) if summary.payment_file else "无"};
+ 缺少银行账户未付款: {listed(summary.unpaid_no_account)}; 裁定金额低于已付金额(需人工处理): {listed(summary.lower_than_paid)}</p>
+</html>"""
+    path = folder / f"{summary.day.isoformat()}.html"
+    path.write_text(page, encoding="utf-8")
+    return path
