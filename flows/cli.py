@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     _common_options(nightly, ocr=False)
     nightly.set_defaults(handler=_nightly)
 
+    letter = commands.add_parser("letter", help="the plain-language letter to the member about a claim's decision")
+    letter.add_argument("claim_id", metavar="CLAIM_ID")
+    _common_options(letter, ocr=False)
+    letter.set_defaults(handler=_letter)
+
     roster = commands.add_parser("roster", help="import the insurer's member roster (CSV); every row or none")
     roster.add_argument("csv", type=Path, metavar="ROSTER.csv")
     _common_options(roster, ocr=False)
@@ -169,6 +174,21 @@ def _nightly(args) -> int:
           f"{summary.paid_total:.2f} yuan" + (f"; {len(summary.unpaid_no_account)} without a bank account"
                                               if summary.unpaid_no_account else ""))
     print(f"report: {summary.report}")
+    return 0
+
+
+def _letter(args) -> int:
+    import adjudicator
+    from store import repository
+    from store.db import session_scope
+
+    settings = _settings(args)
+    with session_scope(settings.db_url) as session:
+        decision = repository.current_decision_of_claim(session, args.claim_id)
+        if decision is None:
+            raise BadInputError(f"no decided claim {args.claim_id}")
+        claim, outcome = decision.claim, decision.decision
+    print(adjudicator.member_letter_from_json(claim, outcome), end="")
     return 0
 
 

@@ -51,7 +51,7 @@ def build_claim(claim_id: str, received: date, documents: list[Document], member
         key = (hospital, visit_date)
         if key not in visits:
             visits[key] = _visit(f"V{len(visits) + 1}", receipt, visit_date, hospital, documents)
-        visits[key]["receipts"].append(_receipt(receipt, visit_date))
+        visits[key]["receipts"].append(_receipt(receipt, visit_date, _detail_list_for(receipt, visit_date, documents)))
     return {
         "claim_id": claim_id,
         "received_date": received.isoformat(),
@@ -86,7 +86,25 @@ def _record(record: Document) -> dict:
     return out
 
 
-def _receipt(receipt: Document, visit_date: str) -> dict:
+def _detail_list_for(receipt: Document, visit_date: str, documents: list[Document]) -> Document | None:
+    """The detail list printed for this receipt: same visit date, same total."""
+    total = receipt.value("total") or receipt.value("total_in_words")
+    return next((d for d in documents if d.doc_type == "detail_list" and d.value("visit_date") == visit_date
+                 and d.value("total") == total and d.items), None)
+
+
+def _detail_item(row: dict) -> dict:
+    item = {"name": str(row["name"].value), "amount": str(row["amount"].value)}
+    if "category" in row:
+        item["category"] = str(row["category"].value)
+    if "days" in row:
+        item["days"] = int(row["days"].value)
+    if row.get("self_pay") is not None and row["self_pay"].value:
+        item["self_pay"] = True
+    return item
+
+
+def _receipt(receipt: Document, visit_date: str, detail_list: Document | None) -> dict:
     number = receipt.value("invoice_number")
     total = receipt.value("total") or receipt.value("total_in_words")
     if number is None or total is None:
@@ -97,9 +115,12 @@ def _receipt(receipt: Document, visit_date: str) -> dict:
     for name in RECEIPT_MONEY:
         if receipt.value(name) is not None:
             out[name] = receipt.value(name)
-    out["items"] = [
-        {"name": str(item["name"].value), "category": str(item.get("category", item["name"]).value),
-         "amount": str(item["amount"].value)}
-        for item in receipt.items if "name" in item and "amount" in item
-    ]
+    if detail_list is not None:  # drug names, days and exams: what the item rules need
+        out["items"] = [_detail_item(row) for row in detail_list.items if "name" in row and "amount" in row]
+    else:
+        out["items"] = [
+            {"name": str(item["name"].value), "category": str(item.get("category", item["name"]).value),
+             "amount": str(item["amount"].value)}
+            for item in receipt.items if "name" in item and "amount" in item
+        ]
     return out

@@ -131,3 +131,76 @@ class Payment(SQLModel, table=True):
     amount: str
     payment_file: str
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- the clerks' review app (review/) ------------------------------------------
+
+
+class ReviewUser(SQLModel, table=True):
+    """A clerk or supervisor who may log in to the review app."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True)
+    password_hash: str  # scrypt$n$r$p$salt$hash, never the password
+    role: str  # clerk | supervisor
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewSession(SQLModel, table=True):
+    """A logged-in browser; the cookie holds a token whose keyed hash is stored here."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True)
+    user_id: int = Field(foreign_key="reviewuser.id", index=True)
+    csrf_token: str
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change a person (or the re-adjudication it caused) made to a claim; rows are only ever added.
+
+    kind: correction | accepted (value confirmed as read) | override (a supervisor's decision)
+    | redecision (the re-adjudication a correction caused; `caused_by` names the correction).
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    packet_id: int = Field(foreign_key="packet.id", index=True)
+    claim_id: str = Field(index=True)
+    kind: str
+    actor: str  # the username, or "system" for a redecision
+    at: datetime = Field(default_factory=utcnow)
+    field_id: Optional[int] = Field(default=None, foreign_key="field.id")
+    field_label: Optional[str] = None  # e.g. receipt.items[2].amount, as it was named when changed
+    old_value: Optional[str] = None
+    new_value: Optional[str] = None
+    reason: Optional[str] = None
+    status_before: Optional[str] = None
+    payable_before: Optional[str] = None
+    status_after: Optional[str] = None
+    payable_after: Optional[str] = None
+    caused_by: Optional[int] = Field(default=None, foreign_key="auditentry.id")
+
+
+def _append_only_triggers() -> None:
+    """The database itself refuses to change or delete an audit row, whatever code tries."""
+    from sqlalchemy import DDL, event
+
+    table = AuditEntry.__table__
+    for action in ("UPDATE", "DELETE"):
+        event.listen(table, "after_create", DDL(
+            f"CREATE TRIGGER auditentry_no_{action.lower()} BEFORE {action} ON auditentry "
+            "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
+        ).execute_if(dialect="sqlite"))
+    event.listen(table, "after_create", DDL(
+        "CREATE OR REPLACE FUNCTION auditentry_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END; $$ LANGUAGE plpgsql"
+    ).execute_if(dialect="postgresql"))
+    event.listen(table, "after_create", DDL(
+        "CREATE TRIGGER auditentry_append_only BEFORE UPDATE OR DELETE ON auditentry "
+        "FOR EACH ROW EXECUTE FUNCTION auditentry_append_only()"
+    ).execute_if(dialect="postgresql"))
+
+
+_append_only_triggers()

@@ -28,6 +28,12 @@ def current_decision(session: Session, packet_id: int) -> Decision | None:
     ).first()
 
 
+def current_decision_of_claim(session: Session, claim_id: str) -> Decision | None:
+    return session.exec(
+        select(Decision).where(Decision.claim_id == claim_id, Decision.current == True)  # noqa: E712
+    ).first()
+
+
 def save_documents(session: Session, packet_id: int, page: Page, documents: list[ExtractedDocument]) -> None:
     for extracted in documents:
         row = Document(packet_id=packet_id, page_id=page.id, doc_type=extracted.doc_type,
@@ -236,3 +242,120 @@ def review_fields(session: Session, packet_id: int) -> list[str]:
              .where(Document.packet_id == packet_id, ExtractedField.needs_review == True))  # noqa: E712
     return [f"{doc_type}.{f.name}" if f.item_index is None else f"{doc_type}.items[{f.item_index}].{f.name}"
             for f, doc_type in session.exec(query).all()]
+
+
+# --- the clerks' review app (review/) ------------------------------------------
+
+from datetime import datetime  # noqa: E402  (kept beside the review app's queries that use them)
+
+from sqlalchemy import func  # noqa: E402
+
+from store.models import AuditEntry, ReviewSession, ReviewUser  # noqa: E402
+
+
+def fields_under_review(session: Session) -> list[tuple[ExtractedField, Document, Packet]]:
+    query = (select(ExtractedField, Document, Packet)
+             .join(Document, Document.id == ExtractedField.document_id)
+             .join(Packet, Packet.id == Document.packet_id)
+             .where(ExtractedField.needs_review == True)  # noqa: E712
+             .order_by(Packet.created_at, Packet.id, Document.id, ExtractedField.id))
+    return list(session.exec(query).all())
+
+
+def field_in_context(session: Session, field_id: int) -> tuple[ExtractedField, Document, Page, Original, Packet] | None:
+    """A field with the document, page, original file and packet it was read from."""
+    query = (select(ExtractedField, Document, Page, Original, Packet)
+             .join(Document, Document.id == ExtractedField.document_id)
+             .join(Page, Page.id == Document.page_id)
+             .join(Original, Original.id == Page.original_id)
+             .join(Packet, Packet.id == Document.packet_id)
+             .where(ExtractedField.id == field_id))
+    return session.exec(query).first()
+
+
+def document_rows(session: Session, packet_id: int) -> list[Document]:
+    """The packet's documents in the order `load_documents` gives them."""
+    return list(session.exec(select(Document).where(Document.packet_id == packet_id).order_by(Document.id)).all())
+
+
+def fields_of_document(session: Session, document_id: int) -> list[ExtractedField]:
+    return list(session.exec(select(ExtractedField).where(ExtractedField.document_id == document_id)
+                             .order_by(ExtractedField.id)).all())
+
+
+def packets_newest_first(session: Session, since: datetime | None = None) -> list[Packet]:
+    query = select(Packet).order_by(Packet.created_at.desc(), Packet.id.desc())
+    if since is not None:
+        query = query.where(Packet.created_at >= since)
+    return list(session.exec(query).all())
+
+
+def decision_history(session: Session, packet_id: int) -> list[Decision]:
+    return list(session.exec(select(Decision).where(Decision.packet_id == packet_id)
+                             .order_by(Decision.id.desc())).all())
+
+
+def ledger_entries_for_year(session: Session, member_id: str, year_start: date) -> list[tuple[LedgerEntry, Decision]]:
+    """What each of the member's current decisions added to that policy year."""
+    query = (select(LedgerEntry, Decision).join(Decision, Decision.id == LedgerEntry.decision_id)
+             .where(LedgerEntry.member_id == member_id, LedgerEntry.year_start == year_start,
+                    LedgerEntry.current == True)  # noqa: E712
+             .order_by(Decision.created_at))
+    return list(session.exec(query).all())
+
+
+def confidence_by_field(session: Session) -> list[tuple[str, str, float, float, int]]:
+    """(doc_type, field name, mean confidence, lowest confidence, count) of what OCR read."""
+    query = (select(Document.doc_type, ExtractedField.name, func.avg(ExtractedField.confidence),
+                    func.min(ExtractedField.confidence), func.count(ExtractedField.id))
+             .join(Document, Document.id == ExtractedField.document_id)
+             .where(ExtractedField.source == "ocr", ExtractedField.value != None)  # noqa: E711
+             .group_by(Document.doc_type, ExtractedField.name)
+             .order_by(Document.doc_type, ExtractedField.name))
+    return [(doc_type, name, float(mean), float(low), int(count))
+            for doc_type, name, mean, low, count in session.exec(query).all()]
+
+
+def add_review_user(session: Session, username: str, password_hash: str, role: str) -> ReviewUser:
+    user = ReviewUser(username=username, password_hash=password_hash, role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def review_user_by_name(session: Session, username: str) -> ReviewUser | None:
+    return session.exec(select(ReviewUser).where(ReviewUser.username == username)).first()
+
+
+def add_review_session(session: Session, token_hash: str, user_id: int, csrf_token: str) -> ReviewSession:
+    row = ReviewSession(token_hash=token_hash, user_id=user_id, csrf_token=csrf_token)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def review_session_by_token_hash(session: Session, token_hash: str) -> tuple[ReviewSession, ReviewUser] | None:
+    query = (select(ReviewSession, ReviewUser).join(ReviewUser, ReviewUser.id == ReviewSession.user_id)
+             .where(ReviewSession.token_hash == token_hash))
+    return session.exec(query).first()
+
+
+def end_review_session(session: Session, token_hash: str) -> None:
+    for row in session.exec(select(ReviewSession).where(ReviewSession.token_hash == token_hash)).all():
+        session.delete(row)
+
+
+def add_audit_entry(session: Session, **values) -> AuditEntry:
+    entry = AuditEntry(**values)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def audit_trail(session: Session, packet_id: int) -> list[AuditEntry]:
+    return list(session.exec(select(AuditEntry).where(AuditEntry.packet_id == packet_id)
+                             .order_by(AuditEntry.id)).all())
+
+
+def audit_entry_caused_by(session: Session, entry_id: int) -> AuditEntry | None:
+    return session.exec(select(AuditEntry).where(AuditEntry.caused_by == entry_id)).first()

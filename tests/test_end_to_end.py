@@ -39,7 +39,7 @@ def test_decisions_explain_every_exclusion_with_a_clause(processed_samples):
     items = decision["visits"][0]["receipts"][0]["items"]
     excluded = [item for item in items if Decimal(item["excluded_amount"]) > 0]
     assert [(i["name"], i["excluded_amount"], i["reasons"][0]["clause"]) for i in excluded] == [
-        ("诊查费", "50.00", "M4.2.1")]
+        ("专家门诊诊查费", "50.00", "M4.2.1")]   # the detail list's row, read with the receipt
 
 
 def test_the_second_claim_of_a_member_starts_from_the_first_ones_ledger(processed_samples):
@@ -144,3 +144,14 @@ def test_a_corrected_field_re_adjudicates_from_the_stored_documents(copied_sampl
         entries = session.exec(select(LedgerEntry).join(Decision, Decision.id == LedgerEntry.decision_id)
                                .where(Decision.packet_id == packet_id, LedgerEntry.current == True)).all()  # noqa: E712
         assert [e.outpatient_eligible for e in entries] == ["295.00"]   # counted once
+
+
+def test_the_member_gets_a_letter_that_explains_the_decision(processed_samples):
+    home, rows = processed_samples
+    result = claims("letter", rows["01_outpatient_pays"]["claim_id"], home=home)
+    assert result.returncode == 0, result.stderr
+    letter = result.stdout
+    assert "385.00" in letter and "M4.2.1" in letter and "张*" in letter
+    assert "310101198103152316" not in letter and "张伟" not in letter
+    unknown = claims("letter", "C1999-000000", home=home)
+    assert unknown.returncode == 2 and "no decided claim C1999-000000" in unknown.stderr

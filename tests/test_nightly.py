@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from flows.nightly import nightly as nightly_flow
 from flows.settings import load_settings
 from store.db import default_url, get_engine
-from store.models import Decision, ExtractedField, Packet, Payment
+from store.models import Decision, Document, ExtractedField, Packet, Payment
 
 
 def nightly(home, day: date | None = None):
@@ -46,23 +46,22 @@ def test_a_claim_decided_higher_after_a_correction_is_paid_the_difference(copied
     url = default_url(home)
     with Session(get_engine(url)) as session:
         packet = session.exec(select(Packet).where(Packet.name == "01_outpatient_pays")).one()
-        # A clerk finds the 诊查费 row was really 西药费 (no longer excluded): eligible +50, payable +35.
-        row = session.exec(select(ExtractedField).where(ExtractedField.name == "name",
-                                                        ExtractedField.value == "诊查费")).first()
-        row.value, row.source, row.confidence = "西药费", "clerk", 1.0
-        category = session.exec(select(ExtractedField).where(ExtractedField.document_id == row.document_id,
-                                                             ExtractedField.item_index == row.item_index,
-                                                             ExtractedField.name == "category")).one()
-        category.value = "西药费"
+        # A clerk finds the split misread: 分类自负 0.00 and 自负 1030.00 (cash 1050 still adds up),
+        # so the base grows by 30.00: eligible 1180.00, payable (1180 − 600) × 0.7 = 406.00.
+        for name, value in (("category_self_pay", "0.00"), ("self_borne", "1030.00")):
+            row = session.exec(select(ExtractedField).join(Document, Document.id == ExtractedField.document_id)
+                               .where(Document.packet_id == packet.id, Document.doc_type == "receipt",
+                                      ExtractedField.name == name)).one()
+            row.value, row.source, row.confidence = value, "clerk", 1.0
         packet.status = "needs_review"  # as the review screen leaves a corrected packet for the nightly run
         claim_id = packet.claim_id
         session.commit()
     summary = nightly(home)
-    assert summary.redecided == {claim_id: "approved"}  # nothing excluded any more
-    assert (summary.paid_claims, summary.paid_total) == (1, Decimal("35.00"))
+    assert summary.redecided == {claim_id: "partially_approved"}
+    assert (summary.paid_claims, summary.paid_total) == (1, Decimal("21.00"))
     with Session(get_engine(url)) as session:
         paid = [p.amount for p in session.exec(select(Payment).where(Payment.claim_id == claim_id)).all()]
-    assert paid == ["385.00", "35.00"]
+    assert paid == ["385.00", "21.00"]
 
 
 def test_documents_missing_past_the_claim_window_expire_the_claim(copied_samples_home):
