@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from extractors.model import Document as ExtractedDocument
 from store.models import (
@@ -217,14 +217,11 @@ def _ledger_entry(decision: Decision, member_id: str, year_start: date, before: 
 
 def clear_readings(session: Session, packet_id: int) -> None:
     """Forget the pages and documents of an intake that stopped half-way, before reading again."""
-    documents = session.exec(select(Document).where(Document.packet_id == packet_id)).all()
-    for document in documents:
-        for row in session.exec(select(ExtractedField).where(ExtractedField.document_id == document.id)).all():
-            session.delete(row)
-        session.delete(document)
-    session.flush()
-    for page in session.exec(select(Page).where(Page.packet_id == packet_id)).all():
-        session.delete(page)
+    documents = select(Document.id).where(Document.packet_id == packet_id)
+    # Statements in dependency order: the tables declare foreign keys but no ORM relationships.
+    session.exec(delete(ExtractedField).where(ExtractedField.document_id.in_(documents)))
+    session.exec(delete(Document).where(Document.packet_id == packet_id))
+    session.exec(delete(Page).where(Page.packet_id == packet_id))
     session.flush()
 
 
