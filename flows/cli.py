@@ -66,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     _common_options(letter, ocr=False)
     letter.set_defaults(handler=_letter)
 
+    review = commands.add_parser("review", help="serve the clerks' review web app; --add-user creates an account")
+    review.add_argument("--host", default="127.0.0.1")
+    review.add_argument("--port", type=int, default=8410)
+    review.add_argument("--add-user", metavar="USERNAME",
+                        help="create a user (password asked twice on the terminal) and exit")
+    review.add_argument("--role", choices=("clerk", "supervisor"), default="clerk")
+    _common_options(review, ocr=False)
+    review.set_defaults(handler=_review)
+
     roster = commands.add_parser("roster", help="import the insurer's member roster (CSV); every row or none")
     roster.add_argument("csv", type=Path, metavar="ROSTER.csv")
     _common_options(roster, ocr=False)
@@ -222,6 +231,20 @@ def _letter(args) -> int:
             raise BadInputError(f"no decided claim {args.claim_id}")
         claim, outcome = decision.claim, decision.decision
     print(adjudicator.member_letter_from_json(claim, outcome), end="")
+    return 0
+
+
+def _review(args) -> int:
+    settings = _settings(args)
+    if args.add_user:
+        from review.users import create_user, prompt_password
+
+        create_user(settings.db_url, args.add_user, prompt_password(), args.role)
+        print(f"user {args.add_user} ({args.role}) created")
+        return 0
+    from review import serve
+
+    serve(settings.db_url, settings.claims_home, host=args.host, port=args.port)
     return 0
 
 

@@ -72,7 +72,7 @@ def draft_claim(session: Session, record: Packet, documents: list[Document], pro
     if stored.policy_year_start is not None:
         claim["policy"] = {"year_start": stored.policy_year_start.isoformat()}
     draft.year_start = policy_year_start(claim)
-    claim["ledger"] = repository.ledger_for(session, member["member_id"], draft.year_start, excluding_packet=record.id)
+    claim["ledger"] = repository.ledger_for(session, member["member_id"], draft.year_start, before_packet=record.id)
     others = repository.invoices_claimed_by_others(session, member["member_id"], invoice_keys(claim))
     if others:
         draft.hold_reason = f"receipt(s) {', '.join(others)} already claimed by another member"
@@ -141,7 +141,18 @@ def record_decision(session: Session, record: Packet, draft: ClaimDraft, decisio
 
 
 def redecide(db_url: str, packet_id: int) -> PacketResult:
-    """Adjudicate a packet again from its stored (and corrected) fields."""
+    """Adjudicate a packet again from its stored (and corrected) fields, then every later packet
+    of the same member, whose ledgers start from this one's."""
+    result = _decide_again(db_url, packet_id)
+    if result.member_id:
+        with session_scope(db_url) as session:
+            later = repository.later_packets_of_member(session, result.member_id, packet_id)
+        for later_packet in later:
+            _decide_again(db_url, later_packet)
+    return result
+
+
+def _decide_again(db_url: str, packet_id: int) -> PacketResult:
     with session_scope(db_url) as session:
         record = session.get(Packet, packet_id)
         draft = draft_claim(session, record, repository.load_documents(session, packet_id))

@@ -140,37 +140,41 @@ def upsert_member(session: Session, member_id: str, name: str, id_number: str,
     return member
 
 
-def ledger_for(session: Session, member_id: str, year_start: date, excluding_packet: int | None = None) -> dict:
-    """The member's policy year so far, as the adjudication API's `ledger`."""
+def ledger_for(session: Session, member_id: str, year_start: date, before_packet: int | None = None) -> dict:
+    """The member's policy year as the adjudication API's `ledger`: all of it, or as it stood
+    when a packet arrived.
+
+    Only claims that came in earlier count for a packet: deciding an earlier claim again must not
+    see the later ones (those are decided again after it, see flows.decisions.redecide)."""
     query = (
-        select(LedgerEntry, Decision.packet_id)
-        .join(Decision, Decision.id == LedgerEntry.decision_id)
-        .where(LedgerEntry.member_id == member_id, LedgerEntry.year_start == year_start,
-               LedgerEntry.current == True)  # noqa: E712
+        select(LedgerEntry).join(Decision, Decision.id == LedgerEntry.decision_id)
+        .where(LedgerEntry.member_id == member_id, LedgerEntry.current == True)  # noqa: E712
     )
+    if before_packet is not None:
+        query = query.where(Decision.packet_id < before_packet)
     totals = {"outpatient_eligible_ytd": Decimal("0"), "outpatient_paid_ytd": Decimal("0"),
               "inpatient_paid_ytd": Decimal("0")}
-    sessions, invoices = 0, []
-    for entry, packet_id in session.exec(query).all():
-        if packet_id == excluding_packet:
+    sessions, invoices = 0, set()
+    for entry in session.exec(query).all():
+        invoices.update(entry.invoices)  # a receipt is paid once, ever: every year counts here
+        if entry.year_start != year_start:
             continue
         totals["outpatient_eligible_ytd"] += Decimal(entry.outpatient_eligible)
         totals["outpatient_paid_ytd"] += Decimal(entry.outpatient_paid)
         totals["inpatient_paid_ytd"] += Decimal(entry.inpatient_paid)
         sessions += entry.hyperbaric_sessions
-        invoices.extend(entry.invoices)
     ledger = {key: f"{value:.2f}" for key, value in totals.items()}
     ledger["hyperbaric_sessions_ytd"] = sessions
-    # Every receipt the member ever claimed, in any year: a receipt is paid once, ever.
-    ledger["claimed_invoices"] = sorted(set(invoices) | set(_member_invoices(session, member_id, excluding_packet)))
+    ledger["claimed_invoices"] = sorted(invoices)
     return ledger
 
 
-def _member_invoices(session: Session, member_id: str, excluding_packet: int | None) -> list[str]:
-    query = (select(LedgerEntry.invoices, Decision.packet_id).join(Decision, Decision.id == LedgerEntry.decision_id)
-             .where(LedgerEntry.member_id == member_id, LedgerEntry.current == True))  # noqa: E712
-    return [key for invoices, packet_id in session.exec(query).all() if packet_id != excluding_packet
-            for key in invoices]
+def later_packets_of_member(session: Session, member_id: str, after_packet: int) -> list[int]:
+    """Packets of the member decided after this one: their ledgers start from it."""
+    query = (select(Decision.packet_id).join(LedgerEntry, LedgerEntry.decision_id == Decision.id)
+             .where(LedgerEntry.member_id == member_id, LedgerEntry.current == True,  # noqa: E712
+                    Decision.packet_id > after_packet).order_by(Decision.packet_id))
+    return list(dict.fromkeys(session.exec(query).all()))
 
 
 def invoices_claimed_by_others(session: Session, member_id: str, keys: list[str]) -> list[str]:

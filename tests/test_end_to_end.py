@@ -155,3 +155,17 @@ def test_the_member_gets_a_letter_that_explains_the_decision(processed_samples):
     assert "310101198103152316" not in letter and "张伟" not in letter
     unknown = claims("letter", "C1999-000000", home=home)
     assert unknown.returncode == 2 and "no decided claim C1999-000000" in unknown.stderr
+
+
+def test_deciding_an_earlier_claim_again_does_not_see_the_later_ones_and_redecides_them(copied_samples_home):
+    home = copied_samples_home
+    url = default_url(home)
+    with Session(get_engine(url)) as session:
+        first = session.exec(select(Packet).where(Packet.name == "01_outpatient_pays")).one().id
+        second = session.exec(select(Packet).where(Packet.name == "04_second_claim_same_member")).one().id
+    assert redecide(url, first).payable == "385.00"  # not 735.00: the later claim's ledger entry is not its past
+    with Session(get_engine(url)) as session:
+        current = {d.packet_id: d.payable for d in session.exec(select(Decision).where(Decision.current == True)).all()}  # noqa: E712
+        history = session.exec(select(Decision).where(Decision.packet_id == second)).all()
+    assert current[first] == "385.00" and current[second] == "350.00"
+    assert len(history) == 2  # the later claim was decided again after the earlier one

@@ -1,0 +1,156 @@
+"""The data each screen shows, read in one transaction and handed to the templates as plain objects."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from PIL import Image
+
+from adjudicator.clauses import clause_text
+from adjudicator.errors import UnknownClauseError
+from flows.decisions import policy_year_start
+from review import labels
+from review.service import NotFoundError, effective_status, field_key, is_blocking, review_queue, start_of_today
+from review.validation import KIND_HINTS, field_kind
+from store import repository
+from store.db import session_scope
+from store.models import Member, Packet, Page
+
+
+@dataclass
+class Reason:
+    where: str
+    clause: str
+    text: str
+    clause_text: str
+    amount: str | None = None
+
+
+@dataclass
+class DocumentView:
+    id: int
+    doc_type: str
+    page_id: int
+    source: str
+    fields: list = field(default_factory=list)
+    items: list = field(default_factory=list)  # [(item number, [fields])]
+    checks: list = field(default_factory=list)
+
+
+def correction_view(db_url: str, field_id: int) -> dict:
+    with session_scope(db_url) as session:
+        found = repository.field_in_context(session, field_id)
+        if found is None:
+            raise NotFoundError(f"field {field_id} does not exist")
+        row, document, page, original, packet = found
+        decision = repository.current_decision(session, packet.id)
+        status, payable = effective_status(packet, decision)
+        kind = field_kind(document.doc_type, row.name, row.item_index is not None)
+        return {
+            "field": row, "document": document, "page": page, "packet": packet, "source": original.file_name,
+            "label": labels.field(row.name, row.item_index), "key": field_key(row.name, row.item_index),
+            "kind_hint": KIND_HINTS.get(kind, ""), "blocking": is_blocking(document.doc_type, row.name, row.item_index),
+            "status": status, "payable": payable, "page_size": page_size(page),
+            "failing_checks": [c for c in document.checks if not c.get("ok")],
+        }
+
+
+def page_size(page: Page) -> tuple[int, int] | None:
+    """Width and height of the page image (the header only is read), or None when the file is gone."""
+    path = Path(page.image_path)
+    if not path.is_file():
+        return None
+    with Image.open(path) as image:
+        return image.size
+
+
+def claim_view(db_url: str, packet_id: int) -> dict:
+    with session_scope(db_url) as session:
+        packet = session.get(Packet, packet_id)
+        if packet is None:
+            raise NotFoundError(f"packet {packet_id} does not exist")
+        decision = repository.current_decision(session, packet_id)
+        status, payable = effective_status(packet, decision)
+        member = session.get(Member, packet.member_id) if packet.member_id else None
+        pages = {page.id: page for page in repository.pages_of(session, packet_id)}
+        originals = {original.id: original.file_name for original in repository.originals_of(session, packet_id)}
+        documents = []
+        for row in repository.document_rows(session, packet_id):
+            page = pages[row.page_id]
+            view = DocumentView(row.id, row.doc_type, row.page_id, originals.get(page.original_id, ""),
+                                checks=list(row.checks or []))
+            items: dict[int, list] = {}
+            for value in repository.fields_of_document(session, row.id):
+                if value.item_index is None:
+                    view.fields.append(value)
+                else:
+                    items.setdefault(value.item_index, []).append(value)
+            view.items = [(index + 1, items[index]) for index in sorted(items)]
+            documents.append(view)
+        ledger = _ledger(session, packet, decision)
+        return {
+            "packet": packet, "decision": decision, "status": status, "payable": payable, "member": member,
+            "documents": documents, "reasons": reasons_of(decision.decision) if decision else [],
+            "ledger": ledger, "audit": repository.audit_trail(session, packet_id),
+            "history": repository.decision_history(session, packet_id),
+        }
+
+
+def _ledger(session, packet: Packet, decision) -> dict | None:
+    if decision is None or not packet.member_id or not decision.claim.get("visits"):
+        return None
+    year_start = policy_year_start(decision.claim)
+    entries = repository.ledger_entries_for_year(session, packet.member_id, year_start)
+    return {"year_start": year_start, "entries": entries,
+            "totals": repository.ledger_for(session, packet.member_id, year_start)}
+
+
+def reasons_of(decision: dict) -> list[Reason]:
+    """Every reason the decision gives, from the claim down to the item, each with its clause's text."""
+    found = [Reason("整个案件", r["clause"], r["text"], full_clause(r["clause"])) for r in decision.get("reasons", [])]
+    for visit in decision.get("visits", []):
+        where = f"就诊 {visit.get('visit_id', '')}"
+        found += [Reason(where, r["clause"], r["text"], full_clause(r["clause"])) for r in visit.get("reasons", [])]
+        for receipt in visit.get("receipts", []):
+            on_receipt = f"{where} · 票据 {receipt.get('invoice_number') or '—'}"
+            found += [Reason(on_receipt, r["clause"], r["text"], full_clause(r["clause"]))
+                      for r in receipt.get("reasons", [])]
+            for item in receipt.get("items", []):
+                found += [Reason(f"{on_receipt} · {item.get('name', '')}", r["clause"], r["text"],
+                                 full_clause(r["clause"]), item.get("excluded_amount"))
+                          for r in item.get("reasons", [])]
+    return found
+
+
+def full_clause(clause_id: str) -> str:
+    try:
+        return clause_text(clause_id)
+    except UnknownClauseError:
+        return "（条款原文未收录）"
+
+
+def claims_list(db_url: str) -> list[dict]:
+    with session_scope(db_url) as session:
+        return [_packet_row(session, packet) for packet in repository.packets_newest_first(session)]
+
+
+def _packet_row(session, packet: Packet) -> dict:
+    status, payable = effective_status(packet, repository.current_decision(session, packet.id))
+    return {"packet": packet, "status": status, "payable": payable}
+
+
+def dashboard(db_url: str) -> dict:
+    queue = review_queue(db_url)
+    with session_scope(db_url) as session:
+        today = [_packet_row(session, packet) for packet in repository.packets_newest_first(session, start_of_today())]
+        confidence = sorted(repository.confidence_by_field(session), key=lambda row: row[2])  # weakest first
+    statuses = Counter(row["status"] for row in today)
+    paid = sum((Decimal(row["payable"]) for row in today), Decimal("0"))
+    return {
+        "today": today, "statuses": sorted(statuses.items()), "paid_today": f"{paid:.2f}",
+        "backlog_fields": len(queue), "backlog_blocking": sum(item.blocking for item in queue),
+        "backlog_packets": len({item.packet_id for item in queue}), "confidence": confidence,
+    }

@@ -1,0 +1,68 @@
+"""Helpers of the review app's tests: users, logging in, and fields a poor scan would have misread."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from flows.decisions import redecide
+from review.service import refresh_review_flags
+from store import repository
+from store.db import session_scope
+from store.models import Document, ExtractedField, Packet
+
+CLERK = ("li.clerk", "clerk-password-1")
+SUPERVISOR = ("wang.supervisor", "supervisor-password-1")
+SECRET = "test-secret"
+
+
+@dataclass(frozen=True)
+class ReviewHome:
+    home: Path
+    db_url: str
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def log_in(client: TestClient, username: str, password: str) -> None:
+    form = client.get("/login")
+    response = client.post("/login", data={"username": username, "password": password, "csrf": csrf_of(form.text)},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def field_id(db_url: str, packet_name: str, doc_type: str, name: str, item_index: int | None = None) -> int:
+    with session_scope(db_url) as session:
+        query = (select(ExtractedField.id).join(Document, Document.id == ExtractedField.document_id)
+                 .join(Packet, Packet.id == Document.packet_id)
+                 .where(Packet.name == packet_name, Document.doc_type == doc_type, ExtractedField.name == name,
+                        ExtractedField.item_index == item_index))
+        return session.exec(query).one()
+
+
+def packet_id(db_url: str, packet_name: str) -> int:
+    with session_scope(db_url) as session:
+        return session.exec(select(Packet.id).where(Packet.name == packet_name)).one()
+
+
+def misread(db_url: str, packet_name: str, doc_type: str, name: str, value: str | None, confidence: float) -> int:
+    """Store what a poor scan would have given for a field, and the packet's decision on it, as the intake would."""
+    target = field_id(db_url, packet_name, doc_type, name)
+    with session_scope(db_url) as session:
+        field = session.get(ExtractedField, target)
+        field.value, field.confidence = value, confidence
+    redecide(db_url, packet_id(db_url, packet_name))
+    with session_scope(db_url) as session:
+        refresh_review_flags(session, packet_id(db_url, packet_name))
+    return target
+
+
+def current_decision(db_url: str, packet_name: str):
+    with session_scope(db_url) as session:
+        return repository.current_decision(session, packet_id(db_url, packet_name))
