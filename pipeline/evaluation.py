@@ -113,10 +113,13 @@ def evaluate_folder(folder: Path, engine_name: str, threads: int = 0) -> "EvalRe
     started = time.monotonic()
     for scan in sorted(p for p in folder.rglob("*") if is_page_file(p) and truth_path(p).is_file()):
         truth = load_truth(scan)
-        page = split(scan)[0]
-        document = checks.check_document(extract(read_page(page, engine)))
-        score_document(report, str(scan.relative_to(folder)), truth, document)
-        report.pages += 1
+        # A multi-page file's truth is a list, one object per page ("page" counts from 1).
+        truths = {t["page"]: t for t in truth} if isinstance(truth, list) else {1: truth}
+        for page in split(scan):
+            if page.index in truths:
+                document = checks.check_document(extract(read_page(page, engine)))
+                score_document(report, f"{scan.relative_to(folder)}#{page.index}", truths[page.index], document)
+                report.pages += 1
     report.seconds = time.monotonic() - started
     return report
 

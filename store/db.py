@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -26,9 +27,20 @@ def get_engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        SQLModel.metadata.create_all(engine)
+        _create_tables(engine)
         _engines[url] = engine
     return _engines[url]
+
+
+def _create_tables(engine: Engine) -> None:
+    """Create what is missing; another process starting at the same moment may win the race for a table."""
+    for attempt in range(3):
+        try:
+            SQLModel.metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError) as error:
+            if "already exists" not in str(error) or attempt == 2:
+                raise
 
 
 def _sqlite_pragmas(connection, _record) -> None:
