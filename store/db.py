@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
-from store import models  # noqa: F401  (registers the tables)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 _engines: dict[str, Engine] = {}
 
@@ -27,20 +29,44 @@ def get_engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        _create_tables(engine)
+        migrate(engine)
         _engines[url] = engine
     return _engines[url]
 
 
-def _create_tables(engine: Engine) -> None:
-    """Create what is missing; another process starting at the same moment may win the race for a table."""
-    for attempt in range(3):
+def dispose_engine(url: str) -> None:
+    """Close the pooled connections of a database this process has open."""
+    engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration; data is never dropped on the way.
+
+    Processes starting at the same moment take turns: an advisory lock on PostgreSQL, a file
+    lock beside the SQLite database."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with _migration_lock(engine), engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(7185301)"))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            SQLModel.metadata.create_all(engine)
-            return
-        except (OperationalError, ProgrammingError) as error:
-            if "already exists" not in str(error) or attempt == 2:
-                raise
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -159,7 +159,8 @@ class ReviewSession(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """One change a person (or the re-adjudication it caused) made to a claim; rows are only ever added.
+    """One change a person (or the re-adjudication it caused) made to a claim; rows are only ever added
+    (the migration gives the table triggers that refuse UPDATE and DELETE).
 
     kind: correction | accepted (value confirmed as read) | override (a supervisor's decision)
     | redecision (the re-adjudication a correction caused; `caused_by` names the correction).
@@ -182,25 +183,3 @@ class AuditEntry(SQLModel, table=True):
     payable_after: Optional[str] = None
     caused_by: Optional[int] = Field(default=None, foreign_key="auditentry.id")
 
-
-def _append_only_triggers() -> None:
-    """The database itself refuses to change or delete an audit row, whatever code tries."""
-    from sqlalchemy import DDL, event
-
-    table = AuditEntry.__table__
-    for action in ("UPDATE", "DELETE"):
-        event.listen(table, "after_create", DDL(
-            f"CREATE TRIGGER auditentry_no_{action.lower()} BEFORE {action} ON auditentry "
-            "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END"
-        ).execute_if(dialect="sqlite"))
-    event.listen(table, "after_create", DDL(
-        "CREATE OR REPLACE FUNCTION auditentry_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'the audit trail is append-only'; END; $$ LANGUAGE plpgsql"
-    ).execute_if(dialect="postgresql"))
-    event.listen(table, "after_create", DDL(
-        "CREATE TRIGGER auditentry_append_only BEFORE UPDATE OR DELETE ON auditentry "
-        "FOR EACH ROW EXECUTE FUNCTION auditentry_append_only()"
-    ).execute_if(dialect="postgresql"))
-
-
-_append_only_triggers()

@@ -13,7 +13,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import pytest
 
-from tests.samples import CALIBRATION, SAMPLES, run_claims
+from tests.samples import CALIBRATION, DATABASES, SAMPLES, create_postgres_database, db_url_of, new_home, run_claims
 
 
 @pytest.fixture(scope="session")
@@ -24,14 +24,20 @@ def calibration_receipts():
     return receipts
 
 
+@pytest.fixture(scope="session", params=DATABASES)
+def database(request):
+    """Which database a CLAIMS_HOME of the test uses: SQLite always, PostgreSQL where CI provides one."""
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def processed_samples(tmp_path_factory):
-    """`claims run sample_scans/ --json` once per test session, with the real engine and SQLite.
+def processed_samples(tmp_path_factory, database):
+    """`claims run sample_scans/ --json` once per test session and database, with the real engine.
 
     Gives the CLAIMS_HOME and each packet's output row. Tests must not change what
     is stored there: use `copied_samples_home` for that.
     """
-    home = tmp_path_factory.mktemp("claims-home")
+    home = new_home(tmp_path_factory.mktemp("claims-home"), database)
     result = run_claims("run", str(SAMPLES), "--json", home=home)
     assert result.returncode == 0, result.stderr[-2000:]
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -43,5 +49,9 @@ def copied_samples_home(processed_samples, tmp_path):
     """A copy of the processed samples' CLAIMS_HOME (database and page images) to change freely."""
     home, _ = processed_samples
     copy = tmp_path / "home"
-    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("archive", "models", "prefect"))
+    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("archive", "models", "prefect", "claims.toml"))
+    source_url = db_url_of(home)
+    if source_url.startswith("postgresql"):
+        url = create_postgres_database(template=source_url)
+        (copy / "claims.toml").write_text(f'db_url = "{url}"\n', encoding="utf-8")
     return copy

@@ -49,3 +49,43 @@ def run_claims(*args: str, home: Path, timeout: int = 900) -> subprocess.Complet
     env = {**os.environ, "CLAIMS_HOME": str(home)}
     return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+POSTGRES_URL = os.environ.get("CLAIMS_TEST_POSTGRES_URL")  # a server the tests may create databases on
+DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def db_url_of(home: Path) -> str:
+    """The database a CLAIMS_HOME uses (its claims.toml, else SQLite inside it)."""
+    from flows.settings import load_settings
+
+    return load_settings(str(home)).db_url
+
+
+def new_home(folder: Path, database: str) -> Path:
+    """A CLAIMS_HOME; with PostgreSQL, a fresh database named in its claims.toml."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if database == "postgresql":
+        (folder / "claims.toml").write_text(f'db_url = "{create_postgres_database()}"\n', encoding="utf-8")
+    return folder
+
+
+def create_postgres_database(template: str | None = None) -> str:
+    """A new, empty (or copied) database on the test server; its URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from store.db import dispose_engine
+
+    name = f"claims_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    copy = ""
+    if template:
+        dispose_engine(template)  # a template database must have no open connections
+        copy = f" TEMPLATE {make_url(template).database}"
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}{copy}"))
+    admin.dispose()
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)

@@ -7,13 +7,12 @@ import subprocess
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session, select
 
 from flows.decisions import redecide
-from store.db import default_url, get_engine
+from store.db import get_engine
 from store.models import Decision, Document, ExtractedField, LedgerEntry, Original, Packet, Page
-from tests.samples import SAMPLES, run_claims, stored_ocr
+from tests.samples import SAMPLES, db_url_of, run_claims, stored_ocr
 
 EXPECTED = {p.name.removesuffix(".expected.json"): json.loads(p.read_text(encoding="utf-8"))
             for p in SAMPLES.glob("*.expected.json")}
@@ -52,13 +51,13 @@ def test_the_second_claim_of_a_member_starts_from_the_first_ones_ledger(processe
 
 def test_running_again_changes_nothing_and_pays_nothing_twice(processed_samples):
     home, rows = processed_samples
-    with Session(get_engine(default_url(home))) as session:
+    with Session(get_engine(db_url_of(home))) as session:
         before = {table.__name__: len(session.exec(select(table)).all())
                   for table in (Packet, Original, Page, Document, ExtractedField, Decision, LedgerEntry)}
     again = claims("run", str(SAMPLES), home=home)
     assert again.returncode == 0, again.stderr[-2000:]
     assert again.stdout.count("(already processed)") == len(EXPECTED)
-    with Session(get_engine(default_url(home))) as session:
+    with Session(get_engine(db_url_of(home))) as session:
         after = {table.__name__: len(session.exec(select(table)).all())
                  for table in (Packet, Original, Page, Document, ExtractedField, Decision, LedgerEntry)}
         assert after == before
@@ -68,7 +67,7 @@ def test_running_again_changes_nothing_and_pays_nothing_twice(processed_samples)
 
 def test_every_stored_field_has_confidence_page_and_box(processed_samples):
     home, _ = processed_samples
-    with Session(get_engine(default_url(home))) as session:
+    with Session(get_engine(db_url_of(home))) as session:
         fields = session.exec(select(ExtractedField)).all()
         assert len(fields) > 150
         for field in fields:
@@ -78,7 +77,7 @@ def test_every_stored_field_has_confidence_page_and_box(processed_samples):
 
 def test_originals_are_archived_untouched(processed_samples):
     home, _ = processed_samples
-    with Session(get_engine(default_url(home))) as session:
+    with Session(get_engine(db_url_of(home))) as session:
         originals = session.exec(select(Original, Packet).join(Packet, Packet.id == Original.packet_id)).all()
     assert len(originals) == sum(1 for _ in SAMPLES.glob("*/*.jpg"))
     for original, packet in originals:
@@ -90,7 +89,7 @@ def test_originals_are_archived_untouched(processed_samples):
 def test_the_stored_ocr_used_by_extractor_tests_is_what_the_engine_gives(processed_samples):
     """tests/ocr/ was written by tests/tools/store_ocr.py; this run read the same images afresh."""
     home, _ = processed_samples
-    with Session(get_engine(default_url(home))) as session:
+    with Session(get_engine(db_url_of(home))) as session:
         rows = session.exec(select(Page, Original, Packet).join(Original, Original.id == Page.original_id)
                             .join(Packet, Packet.id == Page.packet_id)).all()
     assert len(rows) == sum(1 for _ in SAMPLES.glob("*/*.jpg"))
@@ -120,7 +119,7 @@ def _field(session, packet_name: str, doc_type: str, name: str) -> ExtractedFiel
 
 def test_a_corrected_field_re_adjudicates_from_the_stored_documents(copied_samples_home):
     home = copied_samples_home
-    url = default_url(home)
+    url = db_url_of(home)
     with Session(get_engine(url)) as session:
         packet = session.exec(select(Packet).where(Packet.name == "02_under_deductible")).one()
         field = _field(session, "02_under_deductible", "receipt", "self_borne")
@@ -159,7 +158,7 @@ def test_the_member_gets_a_letter_that_explains_the_decision(processed_samples):
 
 def test_deciding_an_earlier_claim_again_does_not_see_the_later_ones_and_redecides_them(copied_samples_home):
     home = copied_samples_home
-    url = default_url(home)
+    url = db_url_of(home)
     with Session(get_engine(url)) as session:
         first = session.exec(select(Packet).where(Packet.name == "01_outpatient_pays")).one().id
         second = session.exec(select(Packet).where(Packet.name == "04_second_claim_same_member")).one().id

@@ -9,8 +9,9 @@ from sqlmodel import Session, select
 
 from flows.nightly import nightly as nightly_flow
 from flows.settings import load_settings
-from store.db import default_url, get_engine
+from store.db import get_engine
 from store.models import Decision, Document, ExtractedField, Packet, Payment
+from tests.samples import db_url_of
 
 
 def nightly(home, day: date | None = None):
@@ -43,7 +44,7 @@ def test_each_claim_is_paid_once_and_a_lost_file_is_written_again(copied_samples
 def test_a_claim_decided_higher_after_a_correction_is_paid_the_difference(copied_samples_home):
     home = copied_samples_home
     nightly(home)
-    url = default_url(home)
+    url = db_url_of(home)
     with Session(get_engine(url)) as session:
         packet = session.exec(select(Packet).where(Packet.name == "01_outpatient_pays")).one()
         # A clerk finds the split misread: 分类自负 0.00 and 自负 1030.00 (cash 1050 still adds up),
@@ -68,7 +69,7 @@ def test_documents_missing_past_the_claim_window_expire_the_claim(copied_samples
     home = copied_samples_home
     summary = nightly(home, date(2027, 4, 1))   # the 2026 policy year's 15 months are over
     assert summary.expired == ["C2026-000003"]
-    with Session(get_engine(default_url(home))) as session:
+    with Session(get_engine(db_url_of(home))) as session:
         packet = session.exec(select(Packet).where(Packet.name == "03_missing_detail_list")).one()
         assert packet.status == "expired" and packet.reason.startswith("M3.5")
         decision = session.exec(select(Decision).where(Decision.packet_id == packet.id)).one()

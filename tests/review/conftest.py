@@ -7,14 +7,14 @@ from fastapi.testclient import TestClient
 
 from review.app import create_app
 from review.users import create_user
-from store.db import default_url
+from tests.samples import db_url_of
 from tests.review.helpers import CLERK, SECRET, SUPERVISOR, ReviewHome
 
 
 @pytest.fixture
 def review_home(copied_samples_home) -> ReviewHome:
     """The processed samples (a copy) with a clerk and a supervisor."""
-    db_url = default_url(copied_samples_home)
+    db_url = db_url_of(copied_samples_home)
     create_user(db_url, *CLERK, "clerk")
     create_user(db_url, *SUPERVISOR, "supervisor")
     return ReviewHome(copied_samples_home, db_url)
