@@ -56,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     _common_options(watch)
     watch.set_defaults(handler=_watch)
 
+    serve = commands.add_parser("serve", help="long-running: the watch folder and the nightly schedule as Prefect deployments")
+    serve.add_argument("inbox", type=Path, metavar="INBOX")
+    serve.add_argument("--settle-seconds", type=float, default=30.0, help="see `claims watch` (30)")
+    serve.add_argument("--poll-seconds", type=float, default=10.0, help="how often the inbox is looked at (10)")
+    serve.add_argument("--nightly-cron", default="0 2 * * *", help="when the nightly run starts (cron, default 02:00)")
+    _common_options(serve)
+    serve.set_defaults(handler=_serve)
+
     nightly = commands.add_parser("nightly", help="the nightly run once: re-decide, sweep deadlines, pay, report")
     nightly.add_argument("--date", type=_iso_date, help="the day to run for (default: today)")
     _common_options(nightly, ocr=False)
@@ -203,6 +211,17 @@ def _iso_date(text: str):
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
+
+
+def _serve(args) -> int:
+    if not args.inbox.is_dir():
+        raise BadInputError(f"{args.inbox}: not a folder")
+    settings = _settings(args)
+    from flows.serve import serve_intake
+
+    serve_intake(args.inbox, settings.claims_home, settings.db_url, args.settle_seconds, args.poll_seconds,
+                 args.nightly_cron)
+    return 0
 
 
 def _nightly(args) -> int:

@@ -64,6 +64,18 @@ class Inbox:
             del self._seen[gone]
         return ready
 
+    def settled(self) -> list[Path]:
+        """Complete packets judged in one look, by the files' own times (for scheduled, stateless runs)."""
+        now = time.time()
+        ready = []
+        for entry in sorted(self.path.iterdir()):
+            if entry.name.startswith("."):
+                continue
+            newest = max((mtime_ns for _, _, mtime_ns in _signature(entry)), default=0) / 1e9
+            if (entry.is_dir() and (entry / READY_MARKER).exists()) or now - newest >= self.settle_seconds:
+                ready.append(entry)
+        return ready
+
     def take(self, entry: Path) -> Path | None:
         """Move a complete packet out of the stations' reach; None if someone else took it first."""
         target = self.processing / entry.name
@@ -106,6 +118,18 @@ def watch(inbox_path: Path, settings: Settings, settle_seconds: float = 30.0, po
             if stop():
                 return
         time.sleep(poll_seconds)
+
+
+def watch_once(inbox_path: Path, settings: Settings, settle_seconds: float = 30.0,
+               report: Callable[[object], None] = lambda result: None) -> int:
+    """One look at the inbox: finish left-overs, process every settled packet; how many were taken."""
+    from flows.intake import process_packet
+
+    inbox = Inbox(inbox_path, settle_seconds)
+    taken = list(inbox.left_over()) + [t for t in map(inbox.take, inbox.settled()) if t is not None]
+    for packet in taken:
+        _process(packet, settings, process_packet, report)
+    return len(taken)
 
 
 def _process(taken: Path, settings: Settings, process_packet, report) -> None:

@@ -1,0 +1,80 @@
+"""`claims serve`: the watch folder and the nightly run as Prefect deployments of one process.
+
+The watcher is a short flow scheduled every few seconds (one look at the inbox, stateless,
+so a restart loses nothing); the nightly run is scheduled by cron. Both are limited to one
+run at a time. On several machines, point PREFECT_API_URL at a shared Prefect server.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from prefect import flow, serve
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from flows.settings import load_settings
+from pipeline.errors import ClaimsError
+
+
+class SchedulerError(ClaimsError):
+    code = "SCHEDULER"
+
+
+@flow(name="watch-inbox", log_prints=False)
+def watch_inbox(inbox: str, claims_home: str, db_url: str, settle_seconds: float) -> int:
+    from flows.watch import watch_once
+
+    return watch_once(Path(inbox), load_settings(claims_home, db_url), settle_seconds)
+
+
+@flow(name="nightly-run", log_prints=False)
+def nightly_run(claims_home: str, db_url: str) -> str:
+    from flows.nightly import nightly
+
+    summary = nightly(load_settings(claims_home, db_url))
+    return summary.report or ""
+
+
+def serve_intake(inbox: Path, claims_home: Path, db_url: str, settle_seconds: float, poll_seconds: float,
+                 nightly_cron: str) -> None:
+    common = {"claims_home": str(claims_home), "db_url": db_url}
+    deployments = (
+        watch_inbox.to_deployment("watch-inbox", interval=poll_seconds, concurrency_limit=1,
+                                  parameters={"inbox": str(inbox.resolve()), "settle_seconds": settle_seconds,
+                                              **common}),
+        nightly_run.to_deployment("nightly", cron=nightly_cron, concurrency_limit=1, parameters=common),
+    )
+    if os.environ.get("PREFECT_API_URL"):
+        serve(*deployments)
+        return
+    # Prefect's temporary in-process server runs no scheduler: schedules need a real one.
+    with _local_prefect_server() as api_url, temporary_settings(updates={PREFECT_API_URL: api_url}):
+        serve(*deployments)
+
+
+@contextmanager
+def _local_prefect_server(port: int = 4200) -> Iterator[str]:
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api_url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{api_url}/health", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SchedulerError("the local Prefect server did not start") from None
+                time.sleep(1)
+        yield api_url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
