@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for chatty in ("distributed", "paddlex", "paddleocr", "RapidOCR"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
+    logging.getLogger("claims").setLevel(logging.INFO)  # progress per page; files named by hash, no PII
     try:
         return args.handler(args)
     except ClaimsError as error:
