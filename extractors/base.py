@@ -28,8 +28,9 @@ class SpecExtractor:
         )
         fields, unread = self.spec.read_fields(page)
         document.fields.update(fields)
+        document.unread.extend(unread)  # read_more may still find these elsewhere on the page
         self.read_more(page, document)
-        document.unread.extend(name for name in unread if name not in document.fields)
+        document.unread = [name for name in document.unread if name not in document.fields]
         return document
 
     def read_more(self, page: OcrPage, document: Document) -> None:

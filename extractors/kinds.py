@@ -17,6 +17,28 @@ def _money(text: str):
     return money_text(parse_money(match.group(0))) if match else None
 
 
+# In an amount column, a seal or a faint ribbon turns the decimal point into a dash, a middle dot
+# or nothing: 230-00, 230·00, 23000. Only there is a bare number known to be yuan and cents.
+_CELL_POINT_MISREAD = re.compile(r"^(\d{1,7})[-·~_](\d{2})$")
+_CELL_POINT_LOST = re.compile(r"^(\d{3,9})$")
+
+
+def amount_cell(text: str) -> tuple[str, bool] | None:
+    """An amount printed in an amount column, and whether its decimal point had to be restored."""
+    printed = _money(text)
+    if printed is not None:
+        return printed, False
+    text = clean_text(text)
+    match = _CELL_POINT_MISREAD.match(text)
+    if match:
+        return f"{int(match.group(1))}.{match.group(2)}", True
+    match = _CELL_POINT_LOST.match(text)
+    if match:
+        digits = match.group(1)
+        return f"{int(digits[:-2])}.{digits[-2:]}", True
+    return None
+
+
 def _amount_in_words(text: str):
     amount = parse_amount_in_words(text)
     return money_text(amount) if amount is not None else None

@@ -34,17 +34,48 @@ class LabelHit:
         return int(x0 + (x1 - x0) * offset / length)
 
 
-def find_labels(page: OcrPage, patterns: Iterable[str], at_line_start: bool = False) -> list[LabelHit]:
+MIN_FUZZY_LABEL_LENGTH = 4  # shorter labels are one character from too many other words
+
+
+def find_labels(
+    page: OcrPage, patterns: Iterable[str], at_line_start: bool = False, vocabulary: frozenset[str] = frozenset(),
+) -> list[LabelHit]:
+    """Lines holding one of the label patterns, in reading order.
+
+    With a `vocabulary` (every label the document type prints), a plain label of
+    four or more characters also matches with one character misread (献诊日期 for
+    就诊日期, 医师签含 for 医师签名), unless the text read is itself another label
+    of the vocabulary (入院日期 is not a misread 出院日期).
+    """
+    patterns = list(patterns)
+    anchor = "^" if at_line_start else ""
+    compiled = [re.compile(anchor + p) for p in patterns]
+    fuzzy = [re.compile(anchor + pattern) for pattern in _one_misread_forms(patterns)] if vocabulary else []
     hits = []
-    compiled = [re.compile(("^" if at_line_start else "") + p) for p in patterns]
     for line in page.lines:
         text = clean_text(line.text)
-        for pattern in compiled:
-            match = pattern.search(text)
-            if match:
-                hits.append(LabelHit(line, match.start(), match.end()))
-                break
+        match = next((m for m in (pattern.search(text) for pattern in compiled) if m), None)
+        if match is None:
+            match = next((m for m in (pattern.search(text) for pattern in fuzzy)
+                          if m and m.group(0) not in vocabulary), None)
+        if match:
+            hits.append(LabelHit(line, match.start(), match.end()))
     return hits
+
+
+def _one_misread_forms(patterns: list[str]) -> list[str]:
+    """For each plain label long enough, a pattern matching it with any one character replaced."""
+    forms = []
+    for label in patterns:
+        if re.escape(label) != label or len(label) < MIN_FUZZY_LABEL_LENGTH:
+            continue  # a regular expression, or too short to tell apart
+        forms.append("(?:" + "|".join(label[:i] + "[^:]" + label[i + 1:] for i in range(len(label))) + ")")
+    return forms
+
+
+def plain_labels(patterns: Iterable[str]) -> frozenset[str]:
+    """The labels that are plain text, not regular expressions: the vocabulary for misread matching."""
+    return frozenset(p.lstrip("^") for p in patterns if re.escape(p.lstrip("^")) == p.lstrip("^"))
 
 
 def cut_at_next_label(text: str, stop_patterns: list[re.Pattern]) -> str:
@@ -69,13 +100,16 @@ def value_near(
     if value is not None:
         x0, y0, x1, y1 = hit.line.box
         return Field(value, hit.line.confidence, page.index, (hit.x_at(hit.end), y0, x1, y1))
+    beside = []
     for line in _right_of(page, hit.line):
         text = clean_text(line.text).lstrip(":：")
         value = parse(cut_at_next_label(text, stop_patterns))
         if value is not None:
-            return Field(value, line.confidence, page.index, line.box)
+            beside.append((_row_distance(hit.line, line), Field(value, line.confidence, page.index, line.box)))
         if _has_label(text, stop_patterns):
             break  # what follows belongs to that other label
+    if beside:
+        return min(beside, key=lambda candidate: candidate[0])[1]
     for line in _below(page, hit.line) if below else []:
         text = clean_text(line.text).lstrip(":：")
         if _has_label(text, stop_patterns):
@@ -84,6 +118,12 @@ def value_near(
         if value is not None:
             return Field(value, line.confidence, page.index, line.box)
     return None
+
+
+def _row_distance(anchor: TextLine, line: TextLine) -> float:
+    """How far a value sits from its label's row: dot-matrix values drift up or down by most of a
+    line, so the vertical offset counts most, the gap to the right only breaks ties."""
+    return abs(line.center_y - anchor.center_y) + 0.05 * max(0, line.box[0] - anchor.box[2])
 
 
 def _has_label(text: str, stop_patterns: list[re.Pattern]) -> bool:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 
+import cv2
 import numpy as np
 
 from extractors.base import SpecExtractor
-from extractors.layout import find_labels, union_box
+from extractors.layout import union_box
 from extractors.model import Document, Field, OcrPage
 from pipeline.normalize import clean_text
 from pipeline.ocr import TextLine
 
-_SIGNATURE_INK_SHARE = 0.004  # dark pixels beside the label: a handwritten signature
+_SIGNATURE_INK_SHARE = 0.004  # stroke pixels beside the label: a handwritten signature
+_MIN_STROKE_HEIGHTS = 0.6  # a handwriting stroke spans at least this share of a printed line's height
+_INK_GRAY = 110  # darker than this is ink, on white and on grey copies alike
+_NO_LABEL_CONFIDENCE = 0.9  # no 签名 label read: sure enough that nobody signed, OCR reads labels well
 
 
 class SectionedExtractor(SpecExtractor):
@@ -33,7 +37,7 @@ class SectionedExtractor(SpecExtractor):
         labelled = dict(self.spec.raw["sections"])
         labelled["doctor_signature"] = self.spec.raw["signature_labels"]
         for name, labels in labelled.items():
-            for hit in find_labels(page, [re.escape(label) for label in labels], at_line_start=True):
+            for hit in self.spec.find_labels(page, [re.escape(label) for label in labels], at_line_start=True):
                 starts.append((name, hit.line, hit.end))
         starts.sort(key=lambda start: (start[1].box[1], start[1].box[0]))
         return starts
@@ -41,6 +45,7 @@ class SectionedExtractor(SpecExtractor):
     def _sections(self, page: OcrPage) -> dict[str, Field]:
         """Each section's text: the rest of its label's line, then every line until the next label."""
         starts = self._section_starts(page)
+        footer = re.compile(self.spec.raw["page_footer_pattern"])
         sections = {}
         for position, (name, line, label_end) in enumerate(starts):
             if name == "doctor_signature" or name in sections:
@@ -53,6 +58,8 @@ class SectionedExtractor(SpecExtractor):
                 below = other.box[1] >= line.box[1] + line.height * 0.5
                 if other is line or not (same_row or below) or any(other is s[1] for s in starts):
                     continue
+                if footer.match(clean_text(other.text)):
+                    continue  # the page's printed footer (第1页/共1页) ends every section, belongs to none
                 if next_top is not None and other.center_y >= next_top:
                     continue
                 parts.append(other.text.strip())
@@ -64,9 +71,15 @@ class SectionedExtractor(SpecExtractor):
         return sections
 
     def _signature(self, page: OcrPage) -> Field | None:
-        hits = find_labels(page, [re.escape(label) for label in self.spec.raw["signature_labels"]])
+        """Whether the doctor signed: a name after the label, else handwriting ink beside it.
+
+        No label on the page means no signature was asked for or given: False. Ink
+        is only counted in strokes as large as handwriting, so the label's own colon
+        and scanner specks do not pass for a signature.
+        """
+        hits = self.spec.find_labels(page, [re.escape(label) for label in self.spec.raw["signature_labels"]])
         if not hits:
-            return None
+            return Field(False, _NO_LABEL_CONFIDENCE, page.index, None)
         hit = hits[-1]
         rest = hit.text[hit.end:].lstrip(":")
         x0, y0, x1, y1 = hit.line.box
@@ -75,8 +88,10 @@ class SectionedExtractor(SpecExtractor):
             return Field(True, hit.line.confidence, page.index, hit.line.box)
         if page.image is None:
             return None
-        region = (hit.x_at(hit.end), max(0, y0 - height), min(page.image.shape[1], x1 + 8 * height), y1 + height)
-        share = _ink_share(page.image, region)
+        # Ink starts after the line OCR read (label and colon), unless a scribble was read as characters.
+        ink_from = x1 if not re.search(r"[^\W_]", rest) else hit.x_at(hit.end)
+        region = (ink_from + height // 4, max(0, y0 - height), min(page.image.shape[1], x1 + 8 * height), y1 + height)
+        share = handwriting_ink_share(page.image, region, min_stroke=height * _MIN_STROKE_HEIGHTS)
         present = share >= _SIGNATURE_INK_SHARE
         # The further the ink share is from the threshold, the surer the reading.
         confidence = min(0.99, 0.6 + abs(share - _SIGNATURE_INK_SHARE) / _SIGNATURE_INK_SHARE * 0.1)
@@ -94,10 +109,15 @@ def _after_label(raw: str, label_end: int) -> str:
     return ""
 
 
-def _ink_share(image: np.ndarray, box: tuple[int, int, int, int]) -> float:
+def handwriting_ink_share(image: np.ndarray, box: tuple[int, int, int, int], min_stroke: float) -> float:
+    """Share of the box's pixels in dark strokes at least `min_stroke` wide or tall (not specks, not a colon)."""
     x0, y0, x1, y1 = (int(v) for v in box)
     crop = image[max(0, y0):y1, max(0, x0):x1]
     if crop.size == 0:
         return 0.0
     gray = crop.mean(axis=2) if crop.ndim == 3 else crop
-    return float((gray < 110).mean())
+    ink = (gray < _INK_GRAY).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    strokes = sum(int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, count)
+                  if max(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]) >= min_stroke)
+    return strokes / ink.size

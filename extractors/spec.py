@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from extractors.kinds import KINDS
-from extractors.layout import find_labels, value_near
+from extractors.layout import LabelHit, find_labels, plain_labels, value_near
 from extractors.model import Field, OcrPage
 from pipeline.errors import PlanError
 from pipeline.normalize import clean_text
@@ -33,6 +33,12 @@ class DocSpec:
     fields: tuple[FieldSpec, ...]
     stop_patterns: tuple[re.Pattern, ...]
     raw: dict
+    vocabulary: frozenset[str]  # every plain label the type prints: what a misread label must not be
+
+    def find_labels(self, page: OcrPage, labels, at_line_start: bool = False) -> list[LabelHit]:
+        """Where the labels are printed; only where none is read exactly, where one is read with a character wrong."""
+        return (find_labels(page, labels, at_line_start)
+                or find_labels(page, labels, at_line_start, vocabulary=self.vocabulary))
 
     def keyword_score(self, page: OcrPage) -> float:
         text = "".join(clean_text(line.text) for line in page.lines)
@@ -49,7 +55,7 @@ class DocSpec:
         found, unread = {}, []
         for spec in self.fields:
             parse = KINDS[spec.kind]
-            hits = find_labels(page, spec.labels)
+            hits = self.find_labels(page, spec.labels)
             for hit in hits:
                 value = value_near(page, hit, parse, list(self.stop_patterns), below=spec.below)
                 if value is not None:
@@ -79,4 +85,6 @@ def load_spec(doc_type: str) -> DocSpec:
         fields=tuple(fields),
         stop_patterns=tuple(re.compile(p) for p in stops),
         raw=raw,
+        vocabulary=plain_labels(stops + [label for labels in (raw.get("sections") or {}).values() for label in labels]
+                                + list(raw.get("signature_labels", []))),
     )

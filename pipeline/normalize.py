@@ -61,6 +61,7 @@ def parse_amount_in_words(text: str) -> Decimal | None:
         return None
     total = Decimal(yuan)
     pending = None
+    last_unit = None
     for char in fraction_part:
         if char in _DIGITS:
             pending = _DIGITS[char]
@@ -68,7 +69,10 @@ def parse_amount_in_words(text: str) -> Decimal | None:
             if pending is None:
                 return None
             total += _FRACTION_UNITS[char] * pending
-            pending = None
+            pending, last_unit = None, char
+    if pending is not None and last_unit == "角":
+        # Only 分 can follow 角: a digit left after it lost its 分 (under a seal, 肆众 for 肆分).
+        total += _FRACTION_UNITS["分"] * pending
     return total.quantize(CENT)
 
 
