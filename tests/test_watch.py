@@ -24,7 +24,7 @@ def start_watcher(inbox: Path, home: Path) -> subprocess.Popen:
     env = {**os.environ, "CLAIMS_HOME": str(home)}
     return subprocess.Popen([sys.executable, "-m", "flows.cli", "watch", str(inbox), "--settle-seconds", "1",
                              "--poll-seconds", "0.2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def packets_in_db(home: Path) -> list[Packet]:
@@ -80,7 +80,7 @@ def test_watcher_survives_a_kill_mid_packet_and_decides_every_packet_exactly_onc
         (first / ".ready").touch()
         wait_until(lambda: any(p.status == "received" for p in packets_in_db(home)), 240, "the first packet to start")
         time.sleep(2)  # somewhere in the middle of reading its pages
-        watcher.send_signal(signal.SIGKILL)
+        os.killpg(watcher.pid, signal.SIGKILL)  # the machine dies: the watcher and its Prefect server
         watcher.wait(timeout=30)
         assert (inbox / ".claims" / "processing" / "01_outpatient_pays").is_dir()  # left over, not lost
 
@@ -96,7 +96,7 @@ def test_watcher_survives_a_kill_mid_packet_and_decides_every_packet_exactly_onc
         wait_until(lambda: not any(p for p in inbox.iterdir() if not p.name.startswith("."))
                    and not any((inbox / ".claims" / "processing").iterdir()), 400, "the inbox to empty")
     finally:
-        watcher.send_signal(signal.SIGTERM)
+        os.killpg(watcher.pid, signal.SIGTERM)
         output, errors = watcher.communicate(timeout=60)
 
     packets = packets_in_db(home)
