@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.normalize import ID_NUMBER, clean_text, money_text, parse_amount_in_words, parse_date, parse_money
+from pipeline.normalize import (ID_NUMBER, clean_text, money_text, parse_amount_in_words, parse_date, parse_money,
+                                without_thousands_commas)
 
 
 _PRINTED_AMOUNT = re.compile(r"(?<![\d.])\d{1,7}[.,]\d{2}(?!\d)")
@@ -12,7 +13,7 @@ _PRINTED_AMOUNT = re.compile(r"(?<![\d.])\d{1,7}[.,]\d{2}(?!\d)")
 
 def _money(text: str):
     """Printed amounts always carry two decimals; a bare digit is a misread, not an amount."""
-    text = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", clean_text(text))
+    text = without_thousands_commas(clean_text(text))
     match = _PRINTED_AMOUNT.search(text)
     return money_text(parse_money(match.group(0))) if match else None
 

@@ -31,43 +31,55 @@ class SectionedExtractor(SpecExtractor):
         if signature:
             document.fields["doctor_signature"] = signature
 
-    def _section_starts(self, page: OcrPage) -> list[tuple[str, TextLine, int]]:
-        """(field, line, label end) for every line that opens a section or the signature."""
-        starts = []
+    def section_starts(self, page: OcrPage) -> list[tuple[str, TextLine, int]]:
+        """(field, line, label end) for every line that opens a section or the signature.
+
+        A line whose start reads as two labels (a misread 入院诊断 that is also one character from
+        出院诊断) opens the first section of the spec only.
+        """
+        starts, opening = [], set()
         labelled = dict(self.spec.raw["sections"])
         labelled["doctor_signature"] = self.spec.raw["signature_labels"]
         for name, labels in labelled.items():
             for hit in self.spec.find_labels(page, [re.escape(label) for label in labels], at_line_start=True):
-                starts.append((name, hit.line, hit.end))
+                if id(hit.line) not in opening:
+                    opening.add(id(hit.line))
+                    starts.append((name, hit.line, hit.end))
         starts.sort(key=lambda start: (start[1].box[1], start[1].box[0]))
         return starts
 
     def _sections(self, page: OcrPage) -> dict[str, Field]:
-        """Each section's text: the rest of its label's line, then every line until the next label."""
-        starts = self._section_starts(page)
+        """Each section's text: the rest of its label's line, then every line up to the next label.
+
+        Every other line goes to the last label before it (on its row to its left, or above it), so
+        no line is lost or read twice; a label printed again continues its section. What follows
+        the signature label, and the page footer, belong to no section.
+        """
+        starts = self.section_starts(page)
+        start_lines = {id(line) for _, line, _ in starts}
         footer = re.compile(self.spec.raw["page_footer_pattern"])
-        sections = {}
-        for position, (name, line, label_end) in enumerate(starts):
-            if name == "doctor_signature" or name in sections:
+        owned: dict[int, list[TextLine]] = {position: [] for position in range(len(starts))}
+        for other in page.lines:
+            if id(other) in start_lines or footer.match(clean_text(other.text)):
                 continue
-            next_top = starts[position + 1][1].box[1] if position + 1 < len(starts) else None
-            parts = [_after_label(line.text, label_end)]
-            used = [line]
-            for other in page.lines:
-                same_row = abs(other.center_y - line.center_y) < 0.5 * line.height and other.box[0] > line.box[0]
-                below = other.box[1] >= line.box[1] + line.height * 0.5
-                if other is line or not (same_row or below) or any(other is s[1] for s in starts):
-                    continue
-                if footer.match(clean_text(other.text)):
-                    continue  # the page's printed footer (第1页/共1页) ends every section, belongs to none
-                if next_top is not None and other.center_y >= next_top:
-                    continue
-                parts.append(other.text.strip())
-                used.append(other)
-            text = "".join(parts).strip()  # a section's printed lines, joined
+            owner = next((position for position in reversed(range(len(starts)))
+                          if _follows(other, starts[position][1])), None)
+            if owner is not None:
+                owned[owner].append(other)
+        parts: dict[str, list[str]] = {}
+        used: dict[str, list[TextLine]] = {}
+        for position, (name, line, label_end) in enumerate(starts):
+            if name == "doctor_signature":
+                continue
+            parts.setdefault(name, []).append(_after_label(line.text, label_end))
+            parts[name] += [other.text.strip() for other in owned[position]]
+            used.setdefault(name, []).extend([line, *owned[position]])
+        sections = {}
+        for name, texts in parts.items():
+            text = "".join(texts).strip()  # a section's printed lines, joined
             if text:
-                confidence = min(l.confidence for l in used)
-                sections[name] = Field(text, confidence, page.index, union_box(l.box for l in used))
+                confidence = min(l.confidence for l in used[name])
+                sections[name] = Field(text, confidence, page.index, union_box(l.box for l in used[name]))
         return sections
 
     def _signature(self, page: OcrPage) -> Field | None:
@@ -96,6 +108,12 @@ class SectionedExtractor(SpecExtractor):
         # The further the ink share is from the threshold, the surer the reading.
         confidence = min(0.99, 0.6 + abs(share - _SIGNATURE_INK_SHARE) / _SIGNATURE_INK_SHARE * 0.1)
         return Field(present, confidence, page.index, region)
+
+
+def _follows(line: TextLine, label_line: TextLine) -> bool:
+    """In reading order after the label's line: to its right on the same row, or below it."""
+    same_row = abs(line.center_y - label_line.center_y) < 0.5 * label_line.height and line.box[0] > label_line.box[0]
+    return same_row or line.box[1] >= label_line.box[1] + label_line.height * 0.5
 
 
 def _after_label(raw: str, label_end: int) -> str:

@@ -25,11 +25,17 @@ def money_text(amount: Decimal) -> str:
 # A printed amount: digits with an optional decimal part; OCR sometimes reads the
 # decimal point as a comma or drops a leading ¥ as "Y"/"羊".
 _MONEY = re.compile(r"(?<![\d.])(\d{1,7})(?:[.,](\d{1,2}))?(?![\d])")
+# A comma between digits with exactly three after it groups thousands (1,250,000.00); 1250,00 is a misread point.
+_THOUSANDS_COMMA = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+
+
+def without_thousands_commas(text: str) -> str:
+    return _THOUSANDS_COMMA.sub("", text)
 
 
 def parse_money(text: str) -> Decimal | None:
     """The first amount in the text, or None."""
-    text = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", clean_text(text).lstrip("¥Y羊￥"))
+    text = without_thousands_commas(clean_text(text).lstrip("¥Y羊￥"))
     match = _MONEY.search(text)
     if not match:
         return None
@@ -98,20 +104,25 @@ def _integer_words(words: str) -> int | None:
 # --- dates ----------------------------------------------------------------
 
 _DATE_PATTERNS = [
-    re.compile(r"(20\d{2}|19\d{2})[.\-/年](\d{1,2})[.\-/月](\d{1,2})"),
+    re.compile(r"(20\d{2}|19\d{2})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})"),
     re.compile(r"(20\d{2}|19\d{2})(\d{2})(\d{2})"),  # 20200515 or 2020051515:41:53
 ]
 
 
 def parse_date(text: str) -> date | None:
-    """The first date in 2020.05.15, 2020-05-15, 2020年5月15日 or 20200515 form."""
-    text = clean_text(text)
-    for pattern in _DATE_PATTERNS:
-        for match in pattern.finditer(text):
-            try:
-                return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-            except ValueError:
-                continue
+    """The first date in 2020.05.15, 2020-05-15, 2020年5月15日 or 20200515 form.
+
+    Read first with the printed spaces kept, where a space ends a one-digit day (2026-3-5 14:03 is
+    the 5th, not the 51st); then with all spaces removed, for digits OCR spaced apart.
+    """
+    normalised = unicodedata.normalize("NFKC", text)
+    for form in (normalised, clean_text(normalised)):
+        for pattern in _DATE_PATTERNS:
+            for match in pattern.finditer(form):
+                try:
+                    return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+                except ValueError:
+                    continue
     return None
 
 

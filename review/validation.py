@@ -9,7 +9,7 @@ from decimal import Decimal
 from extractors.spec import load_spec
 from pipeline.errors import BadInputError
 from pipeline.normalize import (
-    clean_text, id_number_problem, money_text, parse_amount_in_words, parse_date,
+    clean_text, id_number_problem, money_text, parse_amount_in_words, parse_date, without_thousands_commas,
 )
 
 # Fields that no layout file describes (found by the extractors' own code) and item columns.
@@ -59,7 +59,7 @@ def normalise(kind: str, typed: str) -> str:
 
 
 def _money(text: str) -> str:
-    plain = re.sub(r"(\d),(\d{3})(?!\d)", r"\1\2", clean_text(text).lstrip("¥￥"))  # 1,250 yes; 12,50 is ambiguous
+    plain = without_thousands_commas(clean_text(text).lstrip("¥￥"))  # 1,250 yes; 12,50 is ambiguous
     if re.fullmatch(r"\d{1,9}(\.\d{1,2})?", plain):
         return money_text(Decimal(plain))
     in_words = parse_amount_in_words(plain)
