@@ -39,6 +39,14 @@ class InsuranceReimbursementListExtractor(SpecExtractor):
             document.fields["seal"] = seal_field(page)
 
 
+def coloured_ink(image: np.ndarray) -> np.ndarray:
+    """1 where the page has red or blue ink (seals), 0 elsewhere; judged against the page's own paper."""
+    lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB).astype(np.int16)
+    redder = lab[:, :, 1] - int(np.median(lab[:, :, 1]))
+    bluer = int(np.median(lab[:, :, 2])) - lab[:, :, 2]
+    return ((redder > _SEAL_COLOUR_DELTA) | (bluer > _SEAL_COLOUR_DELTA)).astype(np.uint8)
+
+
 def seal_field(page: OcrPage) -> Field:
     """Whether the office stamped the list: a round cluster of red or blue ink, as large as a seal.
 
@@ -46,10 +54,7 @@ def seal_field(page: OcrPage) -> Field:
     print look bluish). A page with no coloured ink at all is a grey copy, on
     which a seal cannot be told from print: that reading goes to a person.
     """
-    lab = cv2.cvtColor(page.image, cv2.COLOR_BGR2LAB).astype(np.int16)
-    redder = lab[:, :, 1] - int(np.median(lab[:, :, 1]))
-    bluer = int(np.median(lab[:, :, 2])) - lab[:, :, 2]
-    ink = ((redder > _SEAL_COLOUR_DELTA) | (bluer > _SEAL_COLOUR_DELTA)).astype(np.uint8)
+    ink = coloured_ink(page.image)
     if not ink.any():
         return Field(False, _GREY_COPY_CONFIDENCE, page.index, None, source="image")
     joined = cv2.dilate(ink, np.ones((15, 15), np.uint8))

@@ -280,8 +280,14 @@ def _roster(args) -> int:
     rows = parse_roster(text)
     settings = _settings(args)
     with session_scope(settings.db_url) as session:
-        added, updated = repository.import_roster(session, rows)
-    print(f"roster imported: {added} members added, {updated} updated")
+        imported = repository.import_roster(session, rows)
+    print(f"roster imported: {imported.added} members added, {imported.updated} updated")
+    if imported.blacklist_changes:
+        from flows.blacklist import follow_roster
+
+        follow_roster(settings.db_url, imported.blacklist_changes)
+        print(f"blacklist (M4.2.26): the roster changed {len(imported.blacklist_changes)} member-years; "
+              "their claims were decided again")
     return 0
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 import adjudicator
 from extractors.model import Check, Document
+from flows import signals
 from pipeline import checks
 from pipeline.claim import IncompleteClaimError, bank_account_from, build_claim, member_from
 from store import repository
@@ -72,6 +73,9 @@ def draft_claim(session: Session, record: Packet, documents: list[Document], pro
     if stored.policy_year_start is not None:
         claim["policy"] = {"year_start": stored.policy_year_start.isoformat()}
     draft.year_start = policy_year_start(claim)
+    # M4.2.26: on the moral-hazard blacklist for this policy year (by a supervisor or the roster).
+    claim["member"]["blacklisted"] = repository.on_blacklist(session, member["member_id"], draft.year_start,
+                                                             record.claim_id)
     claim["ledger"] = repository.ledger_for(session, member["member_id"], draft.year_start, before_packet=record.id)
     others = repository.invoices_claimed_by_others(session, member["member_id"], invoice_keys(claim))
     if others:
@@ -107,7 +111,7 @@ def _member(session: Session, documents: list[Document]) -> tuple[dict | None, s
     if account:
         known.bank_name, known.bank_account = bank_name, account
     member = {"member_id": known.member_id, "name": known.name, "id_number": known.id_number,
-              "blacklisted": known.blacklisted, "union_inpatient_plan": known.union_inpatient_plan,
+              "union_inpatient_plan": known.union_inpatient_plan,
               "other_insurer": known.other_insurer}
     return member, None
 
@@ -123,7 +127,15 @@ def adjudicate(claim: dict) -> dict:
 
 
 def record_decision(session: Session, record: Packet, draft: ClaimDraft, decision: dict | None) -> PacketResult:
-    """Store the outcome; only a final decision (nothing that decides money under review) enters the ledger."""
+    """Store the outcome, then raise the abuse signals on the packet as it now stands (they never change it)."""
+    result = _store_outcome(session, record, draft, decision)
+    session.flush()
+    signals.raise_for_packet(session, record, draft.year_start)
+    return result
+
+
+def _store_outcome(session: Session, record: Packet, draft: ClaimDraft, decision: dict | None) -> PacketResult:
+    """Only a final decision (nothing that decides money under review) enters the ledger."""
     if draft.claim is None or decision is None:
         record.status, record.reason = "needs_review", draft.hold_reason
         return PacketResult(record.name, "needs_review", record.claim_id, record.member_id, "0.00",

@@ -183,3 +183,45 @@ class AuditEntry(SQLModel, table=True):
     payable_after: Optional[str] = None
     caused_by: Optional[int] = Field(default=None, foreign_key="auditentry.id")
 
+
+
+# --- abuse signals and the moral-hazard blacklist (pipeline/signals.py, flows/signals.py) ----
+
+
+class RaisedSignal(SQLModel, table=True):
+    """A signal raised on a claim for a supervisor's second look; never a decision by itself.
+
+    status: open → dismissed | escalated (an escalated one is dismissed once investigated);
+    cleared when the claim, decided again, no longer raises it. Every change of status is in the
+    audit trail (AuditEntry kinds signal_*)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    fingerprint: str = Field(index=True, unique=True)  # rule and subject: raised once, however often computed
+    packet_id: int = Field(foreign_key="packet.id", index=True)
+    claim_id: str = Field(index=True)
+    member_id: Optional[str] = Field(default=None, index=True)  # may be known only from a held packet's ID copy
+    rule: str = Field(index=True)
+    severity: str
+    clause: Optional[str] = None
+    summary: str
+    evidence: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    status: str = Field(default="open", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    decided_by: Optional[str] = None
+    decided_at: Optional[datetime] = None
+    reason: Optional[str] = None
+
+
+class Blacklisting(SQLModel, table=True):
+    """One change to the moral-hazard blacklist (M4.2.26): a member put on it for a policy year, or
+    lifted off it. Rows are only ever added (the migration's triggers refuse UPDATE and DELETE);
+    the latest row of a member and year says whether the member is on it."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    member_id: str = Field(foreign_key="member.member_id", index=True)
+    year_start: date
+    action: str  # blacklisted | lifted
+    reason: str
+    actor: str  # the supervisor's username, or "roster" for the insurer's roster file
+    at: datetime = Field(default_factory=utcnow)

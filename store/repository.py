@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -99,11 +100,26 @@ def _typed(value: str, value_type: str):
     return value
 
 
-def import_roster(session: Session, rows) -> tuple[int, int]:
-    """Members from the insurer's roster: (added, updated). Bank details read off bank books stay."""
+@dataclass(frozen=True)
+class RosterImport:
+    added: int
+    updated: int
+    blacklist_changes: list[tuple[str, date]]  # (member, policy year) the roster put on or lifted off the blacklist
+
+
+ROSTER = "roster"  # the actor of blacklist changes the insurer's roster file made
+
+
+def import_roster(session: Session, rows, this_year: date | None = None) -> RosterImport:
+    """Members from the insurer's roster. Bank details read off bank books stay.
+
+    A row's 黑名单 flag puts the member on the moral-hazard blacklist (M4.2.26) for the row's policy
+    year, or `this_year` (by default the current one) when the row names none. A later roster
+    without the flag lifts what a roster put there, never what a supervisor did."""
     from pipeline.claim import member_id_for
 
     added = updated = 0
+    changes = []
     for row in rows:
         member = session.exec(select(Member).where(Member.id_number == row.id_number)).first()
         if member is None:
@@ -116,8 +132,32 @@ def import_roster(session: Session, rows) -> tuple[int, int]:
         member.union_inpatient_plan, member.other_insurer = row.union_inpatient_plan, row.other_insurer
         member.blacklisted = row.blacklisted
         session.add(member)
+        session.flush()
+        year = row.policy_year_start or this_year or _current_policy_year()
+        if _roster_blacklisting(session, member.member_id, year, row.blacklisted):
+            changes.append((member.member_id, year))
     session.flush()
-    return added, updated
+    return RosterImport(added, updated, changes)
+
+
+def _current_policy_year() -> date:
+    import adjudicator
+
+    today = date.today()
+    return adjudicator.plan_for(None, today).year_start_for(None, today)
+
+
+def _roster_blacklisting(session: Session, member_id: str, year: date, flagged: bool) -> bool:
+    """Follow the roster's flag for the year; True when that changed the blacklist."""
+    latest = blacklist_standing(session, member_id, year)
+    listed = latest is not None and latest.action == "blacklisted"
+    if flagged and not listed:
+        add_blacklisting(session, member_id, year, "blacklisted", "保险公司花名册标记为黑名单", ROSTER)
+        return True
+    if not flagged and listed and latest.actor == ROSTER:
+        add_blacklisting(session, member_id, year, "lifted", "保险公司花名册不再标记为黑名单", ROSTER)
+        return True
+    return False
 
 
 def roster_in_use(session: Session) -> bool:
@@ -360,3 +400,199 @@ def audit_trail(session: Session, packet_id: int) -> list[AuditEntry]:
 
 def audit_entry_caused_by(session: Session, entry_id: int) -> AuditEntry | None:
     return session.exec(select(AuditEntry).where(AuditEntry.caused_by == entry_id)).first()
+
+
+# --- abuse signals and the blacklist (flows/signals.py, flows/blacklist.py) ------------
+
+from collections import defaultdict  # noqa: E402  (kept beside the signal queries that use it)
+
+from store.models import Blacklisting, Payment, RaisedSignal  # noqa: E402
+
+WAITING_STATUSES = ("received", "needs_review")  # no final decision yet: a receipt here may still be paid
+
+
+def _document_values(session: Session, documents) -> list[tuple[Packet, Document, dict]]:
+    """The documents a query selects, each with its packet and its document-level values by field name."""
+    rows = session.exec(select(Document, Packet).join(Packet, Packet.id == Document.packet_id)
+                        .where(Document.id.in_(documents)).order_by(Document.id)).all()
+    values: dict[int, dict] = defaultdict(dict)
+    for field in session.exec(select(ExtractedField).where(ExtractedField.document_id.in_(documents),
+                                                           ExtractedField.item_index == None)).all():  # noqa: E711
+        values[field.document_id][field.name] = field.value
+    return [(packet, document, values[document.id]) for document, packet in rows]
+
+
+def receipts_numbered(session: Session, numbers: list[str], except_packet: int) -> list[tuple[Packet, Document, dict]]:
+    """Receipts of other packets that bear one of these numbers (any member, any year)."""
+    if not numbers:
+        return []
+    documents = (select(Document.id).join(ExtractedField, ExtractedField.document_id == Document.id)
+                 .where(Document.doc_type == "receipt", Document.packet_id != except_packet,
+                        ExtractedField.name == "invoice_number", ExtractedField.value.in_(numbers)))
+    return _document_values(session, documents)
+
+
+def hospital_names_on_receipts(session: Session) -> list[str]:
+    """Every hospital name as read off a receipt (names vary: the caller matches them)."""
+    query = (select(ExtractedField.value).join(Document, Document.id == ExtractedField.document_id)
+             .where(Document.doc_type == "receipt", ExtractedField.name == "hospital",
+                    ExtractedField.value != None).distinct())  # noqa: E711
+    return list(session.exec(query).all())
+
+
+def receipts_of_hospitals(session: Session, printed_names: list[str], except_packet: int) -> list[tuple[Packet, Document, dict]]:
+    """Receipts of other packets printed by these hospitals (under these names)."""
+    if not printed_names:
+        return []
+    documents = (select(Document.id).join(ExtractedField, ExtractedField.document_id == Document.id)
+                 .where(Document.doc_type == "receipt", Document.packet_id != except_packet,
+                        ExtractedField.name == "hospital", ExtractedField.value.in_(printed_names)))
+    return _document_values(session, documents)
+
+
+def member_documents(session: Session, member_id: str, doc_types: tuple[str, ...]) -> list[tuple[Packet, Document, dict]]:
+    """The member's documents of these types, in all their packets."""
+    documents = (select(Document.id).join(Packet, Packet.id == Document.packet_id)
+                 .where(Packet.member_id == member_id, Document.doc_type.in_(doc_types)))
+    return _document_values(session, documents)
+
+
+def members_of_packets(session: Session, packet_ids: set[int]) -> dict[int, str | None]:
+    """Whose each packet is: its member, or (while it is held) the member its ID copy names."""
+    from pipeline.claim import member_id_for
+
+    if not packet_ids:
+        return {}
+    found = {packet.id: packet.member_id for packet in session.exec(select(Packet).where(Packet.id.in_(packet_ids))).all()}
+    unknown = [packet_id for packet_id, member in found.items() if member is None]
+    if unknown:
+        query = (select(Document.packet_id, ExtractedField.value)
+                 .join(ExtractedField, ExtractedField.document_id == Document.id)
+                 .where(Document.packet_id.in_(unknown), Document.doc_type == "id_copy",
+                        ExtractedField.name == "id_number", ExtractedField.value != None))  # noqa: E711
+        for packet_id, id_number in session.exec(query).all():
+            found[packet_id] = found[packet_id] or member_id_for(id_number)
+    return found
+
+
+def receipt_standing(session: Session, packet: Packet, key: str) -> str:
+    """counted: the packet's decision put the receipt in the member's ledger; waiting: no final
+    decision yet; not_counted: decided without paying it (documents missing, rejected, expired)."""
+    if packet.status in WAITING_STATUSES:
+        return "waiting"
+    decision = current_decision(session, packet.id)
+    entry = decision and session.exec(select(LedgerEntry).where(LedgerEntry.decision_id == decision.id)).first()
+    return "counted" if entry is not None and key in (entry.invoices or []) else "not_counted"
+
+
+def member_year_totals(session: Session, year_start: date | None = None) -> dict[date, list[tuple[str, int, Decimal, int]]]:
+    """Per policy year, each member's final decisions: (member, claims, paid, latest packet)."""
+    query = (select(LedgerEntry.year_start, LedgerEntry.member_id, LedgerEntry.outpatient_paid,
+                    LedgerEntry.inpatient_paid, Decision.packet_id)
+             .join(Decision, Decision.id == LedgerEntry.decision_id)
+             .where(LedgerEntry.current == True))  # noqa: E712
+    if year_start is not None:
+        query = query.where(LedgerEntry.year_start == year_start)
+    totals: dict[date, dict[str, list]] = defaultdict(dict)
+    for year, member_id, outpatient, inpatient, packet_id in session.exec(query).all():
+        row = totals[year].setdefault(member_id, [member_id, 0, Decimal("0.00"), packet_id])
+        row[1] += 1
+        row[2] += Decimal(outpatient) + Decimal(inpatient)
+        row[3] = max(row[3], packet_id)
+    return {year: [tuple(row) for row in members.values()] for year, members in totals.items()}
+
+
+def signal_by_fingerprint(session: Session, fingerprint: str) -> RaisedSignal | None:
+    return session.exec(select(RaisedSignal).where(RaisedSignal.fingerprint == fingerprint)).first()
+
+
+def open_signals_of_packet(session: Session, packet_id: int) -> list[RaisedSignal]:
+    return list(session.exec(select(RaisedSignal).where(RaisedSignal.packet_id == packet_id,
+                                                        RaisedSignal.status == "open")).all())
+
+
+def signals_of_packet(session: Session, packet_id: int) -> list[RaisedSignal]:
+    """A claim's signals, and the member-wide ones raised on the member's other claims."""
+    packet = session.get(Packet, packet_id)
+    query = select(RaisedSignal).where(RaisedSignal.packet_id == packet_id)
+    if packet is not None and packet.member_id:
+        query = select(RaisedSignal).where((RaisedSignal.packet_id == packet_id) | (
+            (RaisedSignal.member_id == packet.member_id) & RaisedSignal.fingerprint.like("%|member %")))
+    return list(session.exec(query.order_by(RaisedSignal.id)).all())
+
+
+def signals_listed(session: Session, status: str | None = None, rule: str | None = None) -> list[RaisedSignal]:
+    """Signals for the supervisors' list: the most severe and oldest first is the caller's order."""
+    query = select(RaisedSignal)
+    if status:
+        query = query.where(RaisedSignal.status == status)
+    if rule:
+        query = query.where(RaisedSignal.rule == rule)
+    return list(session.exec(query.order_by(RaisedSignal.created_at, RaisedSignal.id)).all())
+
+
+def open_signal_counts(session: Session) -> dict[int, int]:
+    """Open signals per packet, for the queue and the claims list."""
+    query = (select(RaisedSignal.packet_id, func.count(RaisedSignal.id)).where(RaisedSignal.status == "open")
+             .group_by(RaisedSignal.packet_id))
+    return {packet_id: int(count) for packet_id, count in session.exec(query).all()}
+
+
+def signal_counts_by_rule(session: Session, since: datetime) -> dict[str, dict[str, int]]:
+    """Per rule: open now, raised since, dismissed since and escalated since (the nightly report)."""
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: {"open": 0, "raised": 0, "dismissed": 0, "escalated": 0})
+    by_rule = select(RaisedSignal.rule, func.count(RaisedSignal.id)).group_by(RaisedSignal.rule)
+    for rule, count in session.exec(by_rule.where(RaisedSignal.status == "open")).all():
+        counts[rule]["open"] = int(count)
+    for rule, count in session.exec(by_rule.where(RaisedSignal.created_at >= since)).all():
+        counts[rule]["raised"] = int(count)
+    decided = (select(RaisedSignal.rule, RaisedSignal.status, func.count(RaisedSignal.id))
+               .where(RaisedSignal.decided_at >= since, RaisedSignal.status.in_(("dismissed", "escalated")))
+               .group_by(RaisedSignal.rule, RaisedSignal.status))
+    for rule, status, count in session.exec(decided).all():
+        counts[rule][status] = int(count)
+    return {rule: counts[rule] for rule in sorted(counts)}
+
+
+def add_blacklisting(session: Session, member_id: str, year_start: date, action: str, reason: str,
+                     actor: str) -> Blacklisting:
+    row = Blacklisting(member_id=member_id, year_start=year_start, action=action, reason=reason, actor=actor)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def blacklist_standing(session: Session, member_id: str, year_start: date) -> Blacklisting | None:
+    """The latest blacklist change of the member's policy year, or None when there never was one."""
+    return session.exec(select(Blacklisting).where(Blacklisting.member_id == member_id,
+                                                   Blacklisting.year_start == year_start)
+                        .order_by(Blacklisting.id.desc())).first()
+
+
+def on_blacklist(session: Session, member_id: str, year_start: date, claim_id: str | None = None) -> bool:
+    """Whether M4.2.26 applies: the member is on the blacklist for the year and, for a claim, the
+    claim was not paid before the member was put on it (what was paid stays paid)."""
+    latest = blacklist_standing(session, member_id, year_start)
+    if latest is None or latest.action != "blacklisted":
+        return False
+    return claim_id is None or paid_before(session, claim_id, latest.at) == 0
+
+
+def paid_before(session: Session, claim_id: str, moment: datetime | None = None) -> Decimal:
+    """What payment files had paid the claim by that moment (by default: so far)."""
+    query = select(Payment.amount).where(Payment.claim_id == claim_id)
+    if moment is not None:
+        query = query.where(Payment.created_at < moment)
+    return sum((Decimal(amount) for amount in session.exec(query).all()), Decimal("0.00"))
+
+
+def blacklist_history(session: Session) -> list[Blacklisting]:
+    return list(session.exec(select(Blacklisting).order_by(Blacklisting.id.desc())).all())
+
+
+def decided_packets_of_member(session: Session, member_id: str) -> list[tuple[Packet, Decision]]:
+    """The member's packets that have a decision (final or provisional), oldest first."""
+    query = (select(Packet, Decision).join(Decision, Decision.packet_id == Packet.id)
+             .where(Packet.member_id == member_id, Decision.current == True)  # noqa: E712
+             .order_by(Packet.id))
+    return list(session.exec(query).all())
