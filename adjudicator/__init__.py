@@ -20,7 +20,9 @@ def adjudicate_json(text: str) -> dict:
     try:
         # Decimal for any JSON number, so that a float never exists; money must be strings anyway.
         obj = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as problem:
+    except RecursionError:
+        raise BadInputError("not JSON this system reads: nested too deeply") from None
+    except ValueError as problem:  # a JSONDecodeError, or an integer too long to convert
         raise BadInputError(f"not JSON: {problem}") from None
     return decision_to_json(adjudicate(parse_claim(obj)))
 

@@ -28,8 +28,9 @@ RECORD_SECTIONS = (
     "auxiliary_exam", "positive_signs", "diagnosis", "treatment", "doctor_signature",
 )
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_MONEY = re.compile(r"\d+(\.\d{1,2})?")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Up to 12 digits of yuan: far above any claim, and well inside Decimal's 28 digits of precision.
+_MONEY = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,8 @@ def _money(value: Any, path: str) -> Decimal:
     if not isinstance(value, str):
         raise BadInputError(f"'{path}' must be money as a string like \"523.40\", got {_json_type(value)}")
     if not _MONEY.fullmatch(value.strip()):
-        raise BadInputError(f"'{path}' must be money >= 0 with at most two decimals like \"523.40\", got {value!r}")
+        raise BadInputError(f"'{path}' must be money >= 0, below a trillion, with at most two decimals like "
+                            f"\"523.40\", got {value!r}")
     return cents(Decimal(value.strip()))
 
 

@@ -159,23 +159,29 @@ class _RunningLedger:
         return max(ZERO, plan.total_cap.value - self.outpatient_paid - self.inpatient_paid)
 
 
-def _outpatient_payable(eligible: Decimal, running: _RunningLedger, plan: Plan) -> tuple[Decimal, list[Reason]]:
-    """M1.2: 70 % of the year's cumulative eligible above the deductible, less what the year already paid.
+def _outpatient_due_for_year(cumulative: Decimal, plan: Plan) -> Decimal:
+    """M1.2: 70 % of the year's cumulative eligible above the deductible, up to the outpatient cap."""
+    due = round_half_up(plan.outpatient_ratio.value * max(ZERO, cumulative - plan.deductible.value))
+    return min(due, plan.outpatient_cap.value)
 
-    Computing on the cumulative amount makes the year's total independent of
-    how the member batches receipts into claims.
+
+def _outpatient_payable(eligible: Decimal, running: _RunningLedger, plan: Plan) -> tuple[Decimal, list[Reason]]:
+    """What the visit adds to the year's due (M1.2), within what the outpatient cap leaves.
+
+    Computing on the cumulative amount makes the year's total independent of how the member
+    batches receipts into claims. A visit pays only what it adds: a ledger paid less than its
+    eligible amounts would give (a supervisor lowered a decision) is not made up for by later claims.
     """
     deductible, ratio, cap = plan.deductible, plan.outpatient_ratio, plan.outpatient_cap
     cumulative = running.outpatient_eligible + eligible
-    due_for_year = round_half_up(ratio.value * max(ZERO, cumulative - deductible.value))
     notes = []
     if cumulative <= deductible.value:
         notes.append(Reason(deductible.clause, f"本保单年度门急诊累计合规费用{money_text(cumulative)}元,"
                                                f"未超过免赔额{money_text(deductible.value)}元"))
-    if due_for_year > cap.value:
+    if round_half_up(ratio.value * max(ZERO, cumulative - deductible.value)) > cap.value:
         notes.append(Reason(cap.clause, f"门急诊保险金额已达年度上限{money_text(cap.value)}元"))
-        due_for_year = cap.value
-    payable = max(ZERO, due_for_year - running.outpatient_paid)
+    added = _outpatient_due_for_year(cumulative, plan) - _outpatient_due_for_year(running.outpatient_eligible, plan)
+    payable = max(ZERO, min(added, cap.value - running.outpatient_paid))
     payable = _apply_total_cap(payable, running, plan, notes)
     running.outpatient_eligible = cumulative
     running.outpatient_paid += payable

@@ -261,8 +261,10 @@ def receipt_split_reason(receipt: Receipt, plan: Plan) -> Reason | None:
 
 
 def receipt_base(receipt: Receipt) -> Decimal:
-    """自负 incl. the personal account, less 分类自负 (M4.2.1) and 自费 (M4.2.2); never below zero."""
-    return max(ZERO, receipt.account_paid + cash_borne(receipt) - receipt.category_self_pay - receipt.self_pay)
+    """自负 incl. the personal account, less 分类自负 (M4.2.1) and 自费 (M4.2.2); never below zero, and
+    never above the receipt's total (cash rounding lets the parts exceed it by a few fen)."""
+    borne = receipt.account_paid + cash_borne(receipt) - receipt.category_self_pay - receipt.self_pay
+    return min(receipt.total, max(ZERO, borne))
 
 
 # --- items ------------------------------------------------------------------
