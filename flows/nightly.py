@@ -12,7 +12,7 @@ import logging
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,9 +22,11 @@ from sqlmodel import Session, select
 
 import adjudicator
 from adjudicator.money import add_months
+from flows import signals
 from flows.decisions import redecide
 from flows.report import write_report
 from flows.settings import Settings
+from store import repository
 from store.db import session_scope
 from store.models import Decision, ExtractedField, Member, Packet, Payment
 
@@ -151,14 +153,22 @@ def _rewrite_missing_files(settings: Settings, folder: Path) -> None:
 
 
 @task(cache_policy=NO_CACHE)
+def refresh_member_signals(settings: Settings) -> int:
+    """Frequent claimants and high payouts for every policy year: the top tail moves as others claim."""
+    with session_scope(settings.db_url) as session:
+        return signals.refresh_member_signals(session)
+
+
+@task(cache_policy=NO_CACHE)
 def report_day(settings: Settings, summary: NightlySummary) -> str:
     with session_scope(settings.db_url) as session:
+        signal_counts = repository.signal_counts_by_rule(session, datetime.combine(summary.day, time.min, timezone.utc))
         statuses = Counter(status for status in session.exec(select(Packet.status)).all())
         today_packets = [p for p in session.exec(select(Packet)).all() if p.created_at.date() == summary.day]
         review_fields = session.exec(select(ExtractedField.name).where(ExtractedField.needs_review == True)).all()  # noqa: E712
         confidences = session.exec(select(ExtractedField.confidence).where(ExtractedField.source == "ocr")).all()
     return str(write_report(settings.claims_home / "reports", summary, statuses, len(today_packets),
-                            len(review_fields), list(confidences)))
+                            len(review_fields), list(confidences), signal_counts))
 
 
 @flow(name="nightly", log_prints=False)
@@ -170,5 +180,6 @@ def nightly(settings: Settings, today: date | None = None) -> NightlySummary:
     paid = write_payment_file(settings, now)
     summary.payment_file, summary.paid_claims, summary.paid_total = paid["file"], paid["claims"], paid["total"]
     summary.unpaid_no_account, summary.lower_than_paid = paid["no_account"], paid["lower"]
+    refresh_member_signals(settings)
     summary.report = report_day(settings, summary)
     return summary

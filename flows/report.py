@@ -8,6 +8,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from pipeline.signals import rule_label
+
 BUCKETS = [(0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.85), (0.85, 0.9), (0.9, 0.95), (0.95, 0.99), (0.99, 1.01)]
 STATUS_NAMES = {"decided": "已决定", "needs_review": "待复核", "received": "处理中", "expired": "已过期",
                 "quarantined": "已隔离", "error": "出错"}
@@ -42,8 +44,16 @@ def _bars_svg(histogram: list[tuple[str, int]], width: int = 640, height: int = 
     return "".join(parts)
 
 
+def _signals_table(signal_counts: dict[str, dict[str, int]]) -> str:
+    rows = "".join(f"<tr><td>{html.escape(rule_label(rule))}</td><td>{c['open']}</td><td>{c['raised']}</td>"
+                   f"<td>{c['dismissed']}</td><td>{c['escalated']}</td></tr>" for rule, c in signal_counts.items())
+    return ("<table><tr><th>规则</th><th>待处理</th><th>今日新增</th><th>今日排除</th><th>今日上报</th></tr>"
+            f"{rows or '<tr><td colspan=5>无</td></tr>'}</table>")
+
+
 def write_report(folder: Path, summary, statuses: Counter, packets_today: int, review_queue: int,
-                 confidences: list[float]) -> Path:
+                 confidences: list[float], signal_counts: dict[str, dict[str, int]]) -> Path:
+    """`signal_counts`: per abuse-signal rule, open now and raised, dismissed, escalated since the day began."""
     folder.mkdir(parents=True, exist_ok=True)
     histogram = confidence_histogram(confidences)
     facts = {
@@ -52,7 +62,7 @@ def write_report(folder: Path, summary, statuses: Counter, packets_today: int, r
         "pending_reminders_due": summary.overdue_pending, "payment_file": summary.payment_file,
         "paid_claims": summary.paid_claims, "paid_total": f"{summary.paid_total:.2f}",
         "unpaid_no_bank_account": summary.unpaid_no_account, "decided_lower_than_paid": summary.lower_than_paid,
-        "ocr_confidence_histogram": dict(histogram),
+        "ocr_confidence_histogram": dict(histogram), "signals": signal_counts,
     }
     (folder / f"{summary.day.isoformat()}.json").write_text(json.dumps(facts, ensure_ascii=False, indent=1),
                                                            encoding="utf-8")
@@ -73,8 +83,10 @@ td,th{{padding:.2em 1em;border-bottom:1px solid #ddd}} .cards{{display:flex;gap:
  <div><div class="big">{summary.paid_total:.2f}</div>本次付款金额(元)</div>
  <div><div class="big">{statuses.get('needs_review', 0)}</div>待复核案件</div>
  <div><div class="big">{review_queue}</div>待复核字段</div>
+ <div><div class="big">{sum(c["open"] for c in signal_counts.values())}</div>待处理风险信号</div>
 </div>
 <h2>案件状态</h2><table><tr><th>状态</th><th>件数</th></tr>{rows}</table>
+<h2>风险信号</h2>{_signals_table(signal_counts)}
 <h2>OCR 置信度分布</h2>{_bars_svg(histogram)}
 <h2>夜间处理</h2>
 <p>重新裁定: {len(summary.redecided)} 件; 超过 M3.5 时效而过期: {listed(summary.expired)}</p>

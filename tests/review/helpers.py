@@ -13,7 +13,7 @@ from flows.decisions import redecide
 from review.service import refresh_review_flags
 from store import repository
 from store.db import session_scope
-from store.models import Document, ExtractedField, Packet
+from store.models import Document, ExtractedField, Packet, Page
 
 CLERK = ("li.clerk", "clerk-password-1")
 SUPERVISOR = ("wang.supervisor", "supervisor-password-1")
@@ -66,3 +66,20 @@ def misread(db_url: str, packet_name: str, doc_type: str, name: str, value: str 
 def current_decision(db_url: str, packet_name: str):
     with session_scope(db_url) as session:
         return repository.current_decision(session, packet_id(db_url, packet_name))
+
+
+def photocopy_receipt(db_url: str, packet_name: str, folder: Path) -> int:
+    """Make the packet's receipt page a grey photocopy (a new image file; the stored one may be shared
+    with other tests) and decide the packet again, as if that is what had been scanned. Gives the page id."""
+    import cv2
+
+    with session_scope(db_url) as session:
+        page = session.exec(select(Page).join(Document, Document.page_id == Page.id)
+                            .join(Packet, Packet.id == Document.packet_id)
+                            .where(Packet.name == packet_name, Document.doc_type == "receipt")).one()
+        grey = cv2.cvtColor(cv2.cvtColor(cv2.imread(page.image_path), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+        copy = folder / f"photocopy-{page.id}.png"
+        cv2.imwrite(str(copy), grey)
+        page.image_path, page_id = str(copy), page.id
+    redecide(db_url, packet_id(db_url, packet_name))
+    return page_id
