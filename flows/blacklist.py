@@ -103,10 +103,10 @@ def reconsider(db_url: str, member_id: str, year_start: date, action: str, reaso
             paid = repository.paid_before(session, claim_id)
             flagged = rules.paid_before_blacklisting(packet_id, claim_id, member_id, year_start, paid)
             if action == "blacklisted" and paid > 0:
-                signals.keep(session, packet_id, claim_id, [flagged], [])
+                signals.keep(session, packet_id, claim_id, member_id, [flagged], [])
                 change.paid_before.append(claim_id)
             else:
-                signals.keep(session, packet_id, claim_id, [], [flagged.fingerprint])
+                signals.keep(session, packet_id, claim_id, member_id, [], [flagged.fingerprint])
     for packet_id, claim_id in affected:
         with session_scope(db_url) as session:
             before = stored_result(session, session.get(Packet, packet_id))

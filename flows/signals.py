@@ -34,6 +34,8 @@ _VERDICT_WORDS = {"dismiss": "排除", "escalate": "上报"}
 
 
 class SignalNotFoundError(ClaimsError):
+    """The signal a verdict names does not exist."""
+
     code = "NOT_FOUND"
 
 
@@ -42,9 +44,9 @@ def raise_for_packet(session: Session, packet: Packet, year_start: date | None) 
     facts = packet_facts(session, packet, year_start)
     raised = rules.raise_signals(facts, history_for(session, facts))
     considered = rules.member_subjects(facts.member_id, year_start) if facts.member_id and year_start else []
-    withdrawn = [s.fingerprint for s in repository.open_signals_of_packet(session, packet.id)
-                 if s.rule in rules.PACKET_RULES] + considered
-    return keep(session, packet.id, packet.claim_id, raised, withdrawn)
+    withdrawable = [s.fingerprint for s in repository.open_signals_of_packet(session, packet.id)
+                    if s.rule in rules.PACKET_RULES] + considered
+    return keep(session, packet.id, packet.claim_id, facts.member_id, raised, withdrawable)
 
 
 def packet_facts(session: Session, packet: Packet, year_start: date | None) -> rules.PacketFacts:
@@ -116,11 +118,12 @@ def refresh_member_signals(session: Session) -> int:
             facts = rules.PacketFacts(packet.id, packet.claim_id, member_id, year, ())
             raised = [signal for rule in rules.MEMBER_RULES
                       for signal in rules.RULES[rule](facts, rules.History(member_years=population), rules.signal_rules())]
-            opened += len(keep(session, packet.id, packet.claim_id, raised, rules.member_subjects(member_id, year)))
+            opened += len(keep(session, packet.id, packet.claim_id, member_id, raised,
+                               rules.member_subjects(member_id, year)))
     return opened
 
 
-def keep(session: Session, packet_id: int, claim_id: str, raised: list[rules.Signal],
+def keep(session: Session, packet_id: int, claim_id: str, member_id: str | None, raised: list[rules.Signal],
          withdrawable: list[str]) -> list[RaisedSignal]:
     """Store what was raised (new, refreshed or reopened) and clear the open ones among
     `withdrawable` that were not raised again."""
@@ -128,7 +131,7 @@ def keep(session: Session, packet_id: int, claim_id: str, raised: list[rules.Sig
     for signal in raised:
         row = repository.signal_by_fingerprint(session, signal.fingerprint)
         if row is None:
-            row = _insert(session, packet_id, claim_id, signal)
+            row = _insert(session, packet_id, claim_id, member_id, signal)
             if row is None:
                 continue  # another process raised it at the same moment
         elif row.status in ("open", "cleared"):
@@ -149,9 +152,10 @@ def keep(session: Session, packet_id: int, claim_id: str, raised: list[rules.Sig
     return kept
 
 
-def _insert(session: Session, packet_id: int, claim_id: str, signal: rules.Signal) -> RaisedSignal | None:
+def _insert(session: Session, packet_id: int, claim_id: str, member_id: str | None,
+            signal: rules.Signal) -> RaisedSignal | None:
     row = RaisedSignal(fingerprint=signal.fingerprint, packet_id=packet_id, claim_id=claim_id,
-                       member_id=signal.evidence.get("member_id"), rule=signal.rule, severity=signal.severity,
+                       member_id=member_id, rule=signal.rule, severity=signal.severity,
                        clause=signal.clause, summary=signal.summary, evidence=signal.evidence)
     try:
         with session.begin_nested():  # a unique fingerprint: a race loses only this row, not the decision

@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from PIL import Image, ImageDraw
 
 from pipeline.errors import BadInputError
-from review import charts, labels, service, views
+from review import charts, labels, service, supervision, views
 from review.passwords import UNKNOWN_USER_HASH, verify_password
 from store import repository
 from store.db import get_engine, session_scope
@@ -178,7 +178,8 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         filters = {"packet": packet, "doc_type": doc_type, "field": field}
         items = service.review_queue(db_url, packet, doc_type, field)
         return render(request, "queue.html", user, csrf, items=items, filters=filters, query=_query(filters),
-                      doc_types=sorted(labels.DOC_TYPES), field_names=sorted(labels.FIELDS))
+                      doc_types=sorted(labels.DOC_TYPES), field_names=sorted(labels.FIELDS),
+                      signal_counts=supervision.open_signal_counts(db_url))
 
     # --- correction ------------------------------------------------------------
 
@@ -265,7 +266,8 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
                     error: str | None = None, status: int = 200, form: dict | None = None):
         outcome = service.redecided_after(db_url, after) if after else None
         return render(request, "claim.html", user, csrf, status_code=status, outcome=outcome, error=error,
-                      form=form or {}, override_statuses=labels.OVERRIDE_STATUSES, **views.claim_view(db_url, packet_id))
+                      form=form or {}, override_statuses=labels.OVERRIDE_STATUSES,
+                      signals=supervision.claim_signals(db_url, packet_id), **views.claim_view(db_url, packet_id))
 
     @app.post("/claims/{packet_id}/override")
     async def override(request: Request, packet_id: int):
@@ -278,6 +280,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
             return _claim_page(request, user, csrf, packet_id, None, error=exc.message, status=422, form=form)
         return RedirectResponse(f"/claims/{packet_id}#audit", status_code=303)
 
+    supervision.add_routes(app, db_url, current_user, posted_form, render)  # signals and the blacklist
     return app
 
 

@@ -2,6 +2,8 @@
 
 import re
 
+from pipeline.signals import rule_label
+
 DOC_TYPES = {
     "receipt": "医疗收费票据", "medical_record": "门诊病历", "detail_list": "费用明细清单",
     "id_copy": "身份证复印件", "bank_book": "银行卡/存折",
@@ -28,11 +30,58 @@ STATUSES = {
     "accepted": "接受",
 }
 
-AUDIT_KINDS = {"correction": "更正", "accepted": "按原值确认", "override": "主管改判", "redecision": "重新裁定"}
+AUDIT_KINDS = {"correction": "更正", "accepted": "按原值确认", "override": "主管改判", "redecision": "重新裁定",
+               "signal_raised": "风险信号触发", "signal_cleared": "风险信号自动撤销", "signal_reopened": "风险信号再次触发",
+               "signal_dismissed": "风险信号排除", "signal_escalated": "风险信号上报",
+               "blacklisted": "列入黑名单（M4.2.26）", "unblacklisted": "移出黑名单"}
+
+SEVERITIES = {"high": "高", "medium": "中", "low": "低"}
+
+SIGNAL_STATUSES = {"open": "待处理", "escalated": "已上报", "dismissed": "已排除", "cleared": "已自动撤销"}
+
+# What a signal's evidence names, and its standing words (pipeline/signals.py).
+EVIDENCE_KEYS = {
+    "document_id": "单据编号", "page_id": "扫描页", "doc_type": "单据类型", "receipt": "票据", "member_id": "成员号",
+    "presented_in": "另见于案件", "day": "日期", "standing": "处理情况", "other_member": "其他被保险人",
+    "invoice_number": "票据号码", "coloured_ink_pixels": "彩色印章像素", "min_coloured_ink_pixels": "原件至少",
+    "check": "校验", "detail": "明细", "documents": "单据", "visit_date": "就诊日期", "issue_date": "收费日期",
+    "hospital": "医院", "series_size": "该院已见票据数", "expected_low": "应在号段自", "expected_high": "应在号段至",
+    "numbers_per_day": "每天约出票", "seen_low": "已见最小号", "seen_high": "已见最大号", "stays": "同期住院",
+    "admitted": "入院", "discharged": "出院", "year_start": "保单年度起", "value": "本年度数值", "threshold": "阈值",
+    "percentile_value": "百分位值", "members": "参与比较的被保险人", "claims": "本年度案件数", "paid": "已付(元)",
+    "claim_id": "案件",
+}
+STANDINGS = {"counted": "已计入赔付", "waiting": "尚待处理", "not_counted": "未予赔付"}
 
 ROLES = {"clerk": "理赔员", "supervisor": "主管"}
 
 OVERRIDE_STATUSES = ("approved", "partially_approved", "rejected", "pending_documents")
+
+
+def severity(key: str) -> str:
+    return SEVERITIES.get(key, key)
+
+
+def signal_status(key: str) -> str:
+    return SIGNAL_STATUSES.get(key, key)
+
+
+def signal_rule(rule: str) -> str:
+    return rule_label(rule)
+
+
+def evidence_key(key: str) -> str:
+    return EVIDENCE_KEYS.get(key, key)
+
+
+def evidence_value(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, str):
+        return STANDINGS.get(value, doc_type(value))
+    return str(value)
 
 
 def doc_type(key: str) -> str:
@@ -49,6 +98,8 @@ def field_path(path: str | None) -> str:
     if not path:
         return ""
     doc, _, name = path.partition(".")
+    if doc == "signal":  # a signal's audit rows name its rule
+        return f"风险信号 · {signal_rule(name)}"
     match = re.fullmatch(r"items\[(\d+)\]\.(\w+)", name)
     return f"{doc_type(doc)} · {field(match.group(2), int(match.group(1))) if match else field(name)}"
 

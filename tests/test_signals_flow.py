@@ -18,19 +18,13 @@ from flows.nightly import nightly as nightly_flow
 from flows.settings import load_settings
 from pipeline.errors import BadInputError
 from store.db import get_engine, session_scope
-from store.models import AuditEntry, Blacklisting, Page, RaisedSignal
-from tests.review.helpers import current_decision, packet_id, photocopy_receipt
+from store.models import AuditEntry, Blacklisting, ExtractedField, Page
+from tests.review.helpers import current_decision, field_id, packet_id, photocopy_receipt, raised_signals
 from tests.samples import SAMPLES, db_url_of, run_claims
 
 ZHANG, LI = "M498C31BC52", "M613BB72021"
 FIRST, SECOND, FOURTH = "01_outpatient_pays", "02_under_deductible", "04_second_claim_same_member"
 SUPERVISOR = "wang.supervisor"
-
-
-def _signals(db_url: str, rule: str | None = None) -> list[RaisedSignal]:
-    with session_scope(db_url) as session:
-        query = select(RaisedSignal).order_by(RaisedSignal.id)
-        return list(session.exec(query.where(RaisedSignal.rule == rule) if rule else query).all())
 
 
 def _audit_kinds(db_url: str, packet_name: str) -> list[str]:
@@ -46,28 +40,40 @@ def _outcome(db_url: str, packet_name: str) -> tuple[str, str]:
 
 def test_the_sample_packets_go_through_the_intake_without_a_signal(processed_samples):
     home, _ = processed_samples
-    assert _signals(db_url_of(home)) == []
+    assert raised_signals(db_url_of(home)) == []
 
 
 def test_a_photocopied_receipt_is_signalled_once_and_cleared_when_the_original_is_scanned(copied_samples_home, tmp_path):
     url = db_url_of(copied_samples_home)
     photocopy_receipt(url, SECOND, tmp_path)
-    [signal] = _signals(url)
+    [signal] = raised_signals(url)
     assert (signal.rule, signal.status, signal.clause, signal.packet_id) == (
         "copy_not_original", "open", "M4.2.8", packet_id(url, SECOND))
     assert signal.evidence["coloured_ink_pixels"] == 0 and _outcome(url, SECOND) == ("approved", "0.00")
 
     redecide(url, packet_id(url, SECOND))  # deciding again neither duplicates the signal nor audits it twice
-    assert [s.id for s in _signals(url)] == [signal.id]
+    assert [s.id for s in raised_signals(url)] == [signal.id]
     assert _audit_kinds(url, SECOND) == ["signal_raised"]
 
     shutil.copy(SAMPLES / SECOND / "receipt_noise_blue_seal.jpg", tmp_path / "colour.jpg")
     with session_scope(url) as session:
         session.get(Page, signal.evidence["page_id"]).image_path = str(tmp_path / "colour.jpg")
     redecide(url, packet_id(url, SECOND))
-    [cleared] = _signals(url)
+    [cleared] = raised_signals(url)
     assert (cleared.status, cleared.decided_by) == ("cleared", "system")
     assert _audit_kinds(url, SECOND) == ["signal_raised", "signal_cleared"]
+
+
+def test_digits_and_capitals_a_clerk_confirmed_that_still_disagree_are_signalled(copied_samples_home):
+    url = db_url_of(copied_samples_home)
+    with session_scope(url) as session:  # what the review screen stores when a clerk confirms both as read
+        for name, value in (("total", "1250.00"), ("total_in_words", "1300.00")):
+            field = session.get(ExtractedField, field_id(url, FIRST, "receipt", name))
+            field.value, field.source, field.confidence, field.needs_review = value, "clerk", 1.0, False
+    redecide(url, packet_id(url, FIRST))
+    [signal] = raised_signals(url)
+    assert (signal.rule, signal.severity, signal.evidence["check"]) == ("amounts_disagree", "high", "total_matches_words")
+    assert "1300.00" in signal.summary
 
 
 def test_the_nightly_report_counts_signals_per_rule(copied_samples_home, tmp_path):
@@ -111,12 +117,12 @@ def test_claims_paid_before_the_blacklisting_stay_paid_and_are_signalled(copied_
     change = blacklist.blacklist(url, ZHANG, "2026-10-12", "重复报销", SUPERVISOR)
     assert change.paid_before == ["C2026-000001", "C2026-000004"]
     assert _outcome(url, FIRST) == ("partially_approved", "385.00") and _outcome(url, FOURTH) == ("approved", "350.00")
-    flagged = _signals(url, "paid_before_blacklisting")
+    flagged = raised_signals(url, "paid_before_blacklisting")
     assert [(s.claim_id, s.severity, s.clause, s.evidence["paid"]) for s in flagged] == [
         ("C2026-000001", "high", "M4.2.26", "385.00"), ("C2026-000004", "high", "M4.2.26", "350.00")]
     assert nightly_flow(load_settings(str(copied_samples_home))).paid_claims == 0  # nothing more, nothing back
     blacklist.lift(url, ZHANG, "2026-10-12", "误列", SUPERVISOR)
-    assert {s.status for s in _signals(url, "paid_before_blacklisting")} == {"cleared"}
+    assert {s.status for s in raised_signals(url, "paid_before_blacklisting")} == {"cleared"}
 
 
 @pytest.mark.parametrize("member, day, reason, message", [
@@ -190,7 +196,7 @@ def test_the_same_receipt_again_from_its_member_and_from_another_member_is_signa
     assert again["payable"] == "0.00"  # the adjudicator pays a receipt once (M3.4)
     assert stranger["status"] == "needs_review"  # held: the names differ
 
-    by_claim = {s.claim_id: s for s in _signals(db_url_of(copied_samples_home), "duplicate_receipt")}
+    by_claim = {s.claim_id: s for s in raised_signals(db_url_of(copied_samples_home), "duplicate_receipt")}
     assert set(by_claim) == {again["claim_id"], stranger["claim_id"]}
     resent = by_claim[again["claim_id"]]
     assert (resent.severity, resent.member_id) == ("medium", ZHANG)

@@ -13,7 +13,7 @@ from flows.decisions import redecide
 from review.service import refresh_review_flags
 from store import repository
 from store.db import session_scope
-from store.models import Document, ExtractedField, Packet, Page
+from store.models import Document, ExtractedField, Packet, Page, RaisedSignal
 
 CLERK = ("li.clerk", "clerk-password-1")
 SUPERVISOR = ("wang.supervisor", "supervisor-password-1")
@@ -83,3 +83,10 @@ def photocopy_receipt(db_url: str, packet_name: str, folder: Path) -> int:
         page.image_path, page_id = str(copy), page.id
     redecide(db_url, packet_id(db_url, packet_name))
     return page_id
+
+
+def raised_signals(db_url: str, rule: str | None = None) -> list[RaisedSignal]:
+    """The abuse signals stored, oldest first (of one rule, if given)."""
+    with session_scope(db_url) as session:
+        query = select(RaisedSignal).order_by(RaisedSignal.id)
+        return list(session.exec(query.where(RaisedSignal.rule == rule) if rule else query).all())
