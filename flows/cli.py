@@ -141,7 +141,8 @@ def _run(args) -> int:
     failed = 0
     for packet in packets:
         started = time.monotonic()
-        print(f"… {packet.name}: {len(packet.files)} files", file=sys.stderr, flush=True)
+        # Progress names the packet by a hash: a folder may be named after the member (stdout's row names it).
+        print(f"… packet {packet.ref}: {len(packet.files)} files", file=sys.stderr, flush=True)
         try:
             result = process_packet(packet, settings)
         except ClaimsError as error:

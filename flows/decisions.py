@@ -166,6 +166,9 @@ def redecide(db_url: str, packet_id: int) -> PacketResult:
 
 def _decide_again(db_url: str, packet_id: int) -> PacketResult:
     with session_scope(db_url) as session:
+        # Decisions of one packet take turns: each reads the fields as the one before left them, and
+        # supersedes its decision, so one stays current however many run at once.
+        repository.lock_packet(session, packet_id)
         record = session.get(Packet, packet_id)
         draft = draft_claim(session, record, repository.load_documents(session, packet_id))
         decision = adjudicate(draft.claim) if draft.claim is not None else None

@@ -110,8 +110,11 @@ READING_CODE_VERSION = _reading_code_version()
 
 
 def _reading_cache_key(context, parameters) -> str:
-    """The same file read by the same engine and code gives the same pages: a re-run after a crash reuses them."""
-    return f"read-{parameters['sha256']}-{parameters['settings'].ocr_engine}-{READING_CODE_VERSION}"
+    """The same file read by the same engine and code gives the same pages: a re-run after a crash reuses them.
+    Only in the same CLAIMS_HOME: the reading names page images in that home's pages folder, and another
+    home must not point into it."""
+    home = hashlib.sha256(str(parameters['settings'].pages_dir).encode()).hexdigest()[:12]
+    return f"read-{parameters['sha256']}-{parameters['settings'].ocr_engine}-{READING_CODE_VERSION}-{home}"
 
 
 @task(retries=2, retry_delay_seconds=1, retry_condition_fn=_worth_retrying,
@@ -146,7 +149,7 @@ def adjudicate_claim(claim: dict) -> dict:
 
 # --- the flows ------------------------------------------------------------
 
-@flow(name="intake-packet", flow_run_name="intake-{packet.name}", log_prints=False)
+@flow(name="intake-packet", flow_run_name="intake-{packet.ref}", log_prints=False)
 def process_packet(packet: PacketFiles, settings: Settings, received: date | None = None) -> PacketResult:
     admission = admit(packet, settings, received or date.today())
     if admission.done is not None:

@@ -27,6 +27,11 @@ class PacketFiles:
             digest.update(f"{file.name}\0{file_hashes[file]}\n".encode())
         return digest.hexdigest()
 
+    @property
+    def ref(self) -> str:
+        """The packet as logs and Prefect's run names show it: a hash of its name, which can be a member's."""
+        return hashlib.sha256(self.name.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+
 
 def _is_sidecar(path: Path) -> bool:
     return path.name.startswith(".") or any(path.name.endswith(s) for s in SIDECAR_SUFFIXES)

@@ -10,25 +10,31 @@ import hashlib
 import hmac
 import io
 import logging
+import math
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from PIL import Image, ImageDraw
 
 from pipeline.errors import BadInputError
-from review import charts, labels, service, supervision, views
+from review import charts, labels, lockout, service, supervision, views
+from review.ids import AuditId, RecordId
+from review.lockout import LOGIN_LIMITS, locked_until
 from review.passwords import UNKNOWN_USER_HASH, verify_password
 from store import repository
 from store.db import get_engine, session_scope
 from store.models import Page, ReviewUser, utcnow
 
 log = logging.getLogger("review")
+access_log = logging.getLogger("review.access")
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE, LOGIN_CSRF_COOKIE = "review_session", "review_login_csrf"
@@ -53,6 +59,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
     """The app over one database. `secret` keys the stored session-token hashes; by default it is
     kept in $CLAIMS_HOME/review_secret so that sessions outlive a restart."""
     key = (secret or _stored_secret(Path(claims_home))).encode("utf-8")
+    pages_dir = Path(claims_home) / "pages"
     idle, lifetime = timedelta(minutes=idle_minutes), timedelta(hours=max_hours)
     get_engine(db_url)  # creates the review tables on a database the intake made before they existed
     app = FastAPI(title="理赔复核", docs_url=None, redoc_url=None, openapi_url=None)
@@ -100,6 +107,8 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
         response.headers.update(SECURITY_HEADERS)
+        # The access log: method, path (record ids only) and status, never the query (a filter may be a name).
+        access_log.info("%s %s %s", request.method, request.url.path, response.status_code)
         return response
 
     @app.exception_handler(LoginRequired)
@@ -109,6 +118,17 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
         return Response("请先登录 (login required)", status_code=401, media_type="text/plain; charset=utf-8")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        """A malformed id in the path names no record: 404, once logged in (before that, the login)."""
+        try:
+            current_user(request)
+        except LoginRequired as missing:
+            return await login_required(request, missing)
+        if any(error["loc"][0] == "path" for error in exc.errors()):
+            return await not_found(request, service.NotFoundError(request.url.path))
+        return Response("请求无效 (invalid request)", status_code=422, media_type="text/plain; charset=utf-8")
 
     @app.exception_handler(_Forbidden)
     async def forbidden(_request: Request, exc: _Forbidden):
@@ -139,13 +159,28 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
             raise _Forbidden("CSRF token missing or wrong")
         username, password = str(form.get("username", "")), str(form.get("password", ""))
+        name_hash = token_hash(f"login-name:{username.casefold()}")
+        refused = partial(render, request, "login.html", None, expected, next=_local(form.get("next", "/")))
         with session_scope(db_url) as session:
             user = repository.review_user_by_name(session, username)
+            user_id = user.id if user else None
+            now = utcnow()
+            attempts = repository.login_attempts_since(session, name_hash, now - LOGIN_LIMITS.lookback)
+            until = locked_until([(attempt.at, attempt.outcome) for attempt in attempts])
+            if until is not None and until > now:
+                repository.add_login_attempt(session, name_hash, user_id, lockout.LOCKED)
+                log.warning("login refused unchecked: name locked after wrong passwords (user %s)", user_id)
+                minutes = math.ceil((until - now).total_seconds() / 60)
+                return refused(status_code=429, error=f"登录失败次数过多，已暂时锁定：请 {minutes} 分钟后再试")
             valid = verify_password(password, user.password_hash if user else UNKNOWN_USER_HASH)
             if user is None or not valid or not user.active:
-                log.info("failed login")
-                return render(request, "login.html", None, expected, status_code=401, next=_local(form.get("next", "/")),
-                              error="用户名或密码错误")
+                repository.add_login_attempt(session, name_hash, user_id, lockout.WRONG_PASSWORD)
+                log.info("failed login (user %s)", user_id)
+                return refused(status_code=401, error="用户名或密码错误")
+            repository.add_login_attempt(session, name_hash, user_id, lockout.OK)
+            earlier = request.cookies.get(SESSION_COOKIE)
+            if earlier:  # the browser's earlier login ends: one browser, one session
+                repository.end_review_session(session, token_hash(earlier))
             token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
             repository.add_review_session(session, token_hash(token), user.id, csrf)
             log.info("user %s logged in", user.id)
@@ -184,13 +219,13 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
     # --- correction ------------------------------------------------------------
 
     @app.get("/fields/{field_id}", response_class=HTMLResponse)
-    async def correction(request: Request, field_id: int, after: int | None = None):
+    async def correction(request: Request, field_id: RecordId, after: AuditId = None):
         user, csrf = current_user(request)
         return _correction_page(request, user, csrf, field_id, _filters(request.query_params), after)
 
     def _correction_page(request: Request, user: ReviewUser, csrf: str, field_id: int, filters: dict,
                          after: int | None, error: str | None = None, typed: str = "", status: int = 200):
-        data = views.correction_view(db_url, field_id)
+        data = views.correction_view(db_url, field_id, pages_dir)
         ids = [item.field_id for item in service.review_queue(db_url, **filters)]
         previous_id, next_id = _neighbours(ids, field_id)
         outcome = service.redecided_after(db_url, after) if after else None
@@ -199,25 +234,28 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
                       outcome=outcome, filters=filters, query=_query(filters), **data)
 
     @app.post("/fields/{field_id}/correct")
-    async def correct(request: Request, field_id: int):
+    async def correct(request: Request, field_id: RecordId):
         user, form = await posted_form(request)
         return _change(request, user, form, field_id, lambda: service.correct_field(
-            db_url, field_id, str(form.get("value", "")), str(form.get("reason", "")), user.username))
+            db_url, field_id, str(form.get("value", "")), str(form.get("reason", "")), user.username,
+            str(form.get("seen", ""))))
 
     @app.post("/fields/{field_id}/accept")
-    async def accept(request: Request, field_id: int):
+    async def accept(request: Request, field_id: RecordId):
         user, form = await posted_form(request)
-        return _change(request, user, form, field_id, lambda: service.accept_as_read(db_url, field_id, user.username))
+        return _change(request, user, form, field_id, lambda: service.accept_as_read(
+            db_url, field_id, user.username, str(form.get("seen", ""))))
 
     def _change(request: Request, user: ReviewUser, form: dict, field_id: int, change):
         filters = _filters(form)
         before = [item.field_id for item in service.review_queue(db_url, **filters)]
         try:
             outcome = change()
-        except BadInputError as exc:
+        except (BadInputError, service.ConflictError) as exc:
+            # The page again, with what the clerk typed; after a conflict it shows the value stored meanwhile.
             _, csrf = current_user(request)
             return _correction_page(request, user, csrf, field_id, filters, None, error=exc.message,
-                                    typed=str(form.get("value", "")), status=422)
+                                    typed=str(form.get("value", "")), status=_refusal_status(exc))
         remaining = [item.field_id for item in service.review_queue(db_url, **filters)]
         later = before[before.index(field_id) + 1:] if field_id in before else []
         next_id = next((i for i in later if i in remaining), remaining[0] if remaining else None)
@@ -228,13 +266,13 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
     # --- images: looked up by id, never by a path from the URL -----------------
 
     @app.get("/pages/{page_id}/image")
-    async def page_image(request: Request, page_id: int):
+    async def page_image(request: Request, page_id: RecordId):
         current_user(request)
         path = _page_path(page_id)
         return FileResponse(path, media_type="image/png" if path.suffix == ".png" else "image/jpeg")
 
     @app.get("/fields/{field_id}/crop")
-    async def field_crop(request: Request, field_id: int):
+    async def field_crop(request: Request, field_id: RecordId):
         current_user(request)
         with session_scope(db_url) as session:
             found = repository.field_in_context(session, field_id)
@@ -246,9 +284,10 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
     def _page_path(page_id: int) -> Path:
         with session_scope(db_url) as session:
             page = session.get(Page, page_id)
-        if page is None or not Path(page.image_path).is_file():
+        path = views.page_file(pages_dir, page) if page is not None else None
+        if path is None:
             raise service.NotFoundError(f"page {page_id} has no image")
-        return Path(page.image_path)
+        return path
 
     # --- claims ----------------------------------------------------------------
 
@@ -258,7 +297,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         return render(request, "claims.html", user, csrf, rows=views.claims_list(db_url))
 
     @app.get("/claims/{packet_id}", response_class=HTMLResponse)
-    async def claim(request: Request, packet_id: int, after: int | None = None):
+    async def claim(request: Request, packet_id: RecordId, after: AuditId = None):
         user, csrf = current_user(request)
         return _claim_page(request, user, csrf, packet_id, after)
 
@@ -270,14 +309,16 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
                       signals=supervision.claim_signals(db_url, packet_id), **views.claim_view(db_url, packet_id))
 
     @app.post("/claims/{packet_id}/override")
-    async def override(request: Request, packet_id: int):
+    async def override(request: Request, packet_id: RecordId):
         user, form = await posted_form(request)
         try:
             service.override_decision(db_url, packet_id, str(form.get("status", "")), str(form.get("payable", "")),
-                                      str(form.get("reason", "")), user.username, user.role)
-        except BadInputError as exc:
+                                      str(form.get("reason", "")), user.username, user.role,
+                                      str(form.get("decision", "")))
+        except (BadInputError, service.ConflictError) as exc:
             _, csrf = current_user(request)
-            return _claim_page(request, user, csrf, packet_id, None, error=exc.message, status=422, form=form)
+            return _claim_page(request, user, csrf, packet_id, None, error=exc.message, status=_refusal_status(exc),
+                               form=form)
         return RedirectResponse(f"/claims/{packet_id}#audit", status_code=303)
 
     supervision.add_routes(app, db_url, current_user, posted_form, render)  # signals and the blacklist
@@ -286,6 +327,11 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
 
 class _Forbidden(Exception):
     """A POST without the right CSRF token."""
+
+
+def _refusal_status(error: Exception) -> int:
+    """409 when someone changed the record meanwhile, 422 when the entry itself is wrong."""
+    return 409 if isinstance(error, service.ConflictError) else 422
 
 
 def _stored_secret(claims_home: Path) -> str:

@@ -40,6 +40,12 @@ class ForbiddenError(ClaimsError):
     code = "FORBIDDEN"
 
 
+class ConflictError(ClaimsError):
+    """Someone else changed the record after the user loaded the page: nothing is stored, the user reloads."""
+
+    code = "CONFLICT"
+
+
 @dataclass(frozen=True)
 class QueueItem:
     field_id: int
@@ -105,31 +111,56 @@ def effective_status(packet: Packet, decision: Decision | None) -> tuple[str, st
     return packet.status, "0.00"
 
 
-def correct_field(db_url: str, field_id: int, typed: str, reason: str, actor: str) -> AuditEntry:
-    """Store the clerk's value (validated by the field's kind), audit it, and decide the claim again."""
+def field_version(db_url: str, field_id: int) -> str:
+    """What the correction form carries: the field as the clerk sees it (its latest audited change)."""
     with session_scope(db_url) as session:
-        field, document, packet = _field_for_change(session, field_id)
+        return version_of(repository.last_change_of_field(session, field_id))
+
+
+def version_of(change: AuditEntry | None) -> str:
+    """A field's version: its latest audited change, or "ocr" while it holds what was read."""
+    return str(change.id) if change else "ocr"
+
+
+def correct_field(db_url: str, field_id: int, typed: str, reason: str, actor: str, seen: str) -> AuditEntry:
+    """Store the clerk's value (validated by the field's kind), audit it, and decide the claim again.
+
+    Only over the version of the field the clerk saw (`field_version`): a value another clerk stored
+    meanwhile is never overwritten unseen (ConflictError)."""
+    with session_scope(db_url) as session:
+        field, document, packet = _field_for_change(session, field_id, seen, actor)
         new_value = normalise(field_kind(document.doc_type, field.name, field.item_index is not None), typed)
         entry = _change_field(session, field, document, packet, new_value, "correction",
                               reason.strip() or "按原件更正", actor)
     return _redecide_and_audit(db_url, entry)
 
 
-def accept_as_read(db_url: str, field_id: int, actor: str) -> AuditEntry:
-    """The clerk checked the scan: what OCR read is right."""
+def accept_as_read(db_url: str, field_id: int, actor: str, seen: str) -> AuditEntry:
+    """The clerk checked the scan: what OCR read is right (the version the clerk saw, as for a correction)."""
     with session_scope(db_url) as session:
-        field, document, packet = _field_for_change(session, field_id)
+        field, document, packet = _field_for_change(session, field_id, seen, actor)
         if field.value is None:
             raise BadInputError("此字段未能读出，无法按原值确认：请输入值")
         entry = _change_field(session, field, document, packet, field.value, "accepted", "与原件核对无误", actor)
     return _redecide_and_audit(db_url, entry)
 
 
-def _field_for_change(session: Session, field_id: int) -> tuple[ExtractedField, Document, Packet]:
-    found = repository.field_in_context(session, field_id)
-    if found is None:
+def _field_for_change(session: Session, field_id: int, seen: str, actor: str) -> tuple[ExtractedField, Document,
+                                                                                      Packet]:
+    """The field, its document and packet, locked for this transaction, if it is still as the clerk saw it."""
+    packet_id = repository.packet_of_field(session, field_id)
+    if packet_id is None:
         raise NotFoundError(f"field {field_id} does not exist")
-    field, document, _page, _original, packet = found
+    repository.lock_packet(session, packet_id)  # a second clerk's change waits here, then sees this one
+    field, document, _page, _original, packet = repository.field_in_context(session, field_id)
+    change = repository.last_change_of_field(session, field_id)
+    if version_of(change) != seen:
+        log.info("field %s of packet %s: stale change by user %s refused", field_id, packet_id, actor)
+        if change is None:
+            raise ConflictError("页面已过期，未保存您的输入：已重新载入，请核对后再改")
+        done = "更正为" if change.kind == "correction" else "按原值确认为"
+        raise ConflictError(f"此字段在您打开页面后已由 {change.actor} {done}“{change.new_value}”，"
+                            "未保存您的输入：页面已重新载入，请核对后再改")
     return field, document, packet
 
 
@@ -151,6 +182,7 @@ def _redecide_and_audit(db_url: str, cause: AuditEntry) -> AuditEntry:
     """Runs after the change is committed: the adjudicator reads the stored fields in its own transaction."""
     result = redecide(db_url, cause.packet_id)
     with session_scope(db_url) as session:
+        repository.lock_packet(session, cause.packet_id)  # not to flag again a field a clerk is correcting
         refresh_review_flags(session, cause.packet_id)
         return repository.add_audit_entry(
             session, packet_id=cause.packet_id, claim_id=cause.claim_id, kind="redecision", actor="system",
@@ -177,8 +209,11 @@ def refresh_review_flags(session: Session, packet_id: int) -> None:
 
 
 def override_decision(db_url: str, packet_id: int, status: str, payable: str, reason: str, actor: str,
-                      role: str) -> AuditEntry:
-    """A supervisor's decision replaces the adjudicator's: kept as a new current decision, never an edit."""
+                      role: str, seen_decision: str) -> AuditEntry:
+    """A supervisor's decision replaces the adjudicator's: kept as a new current decision, never an edit.
+
+    Only over the decision the supervisor saw (its id): one decided again or overridden meanwhile is
+    a ConflictError."""
     if role != "supervisor":
         raise ForbiddenError("只有主管可以改判")
     reason = reason.strip()
@@ -188,12 +223,18 @@ def override_decision(db_url: str, packet_id: int, status: str, payable: str, re
         raise BadInputError("请选择改判后的状态")
     amount = _payable(payable, status)
     with session_scope(db_url) as session:
+        repository.lock_packet(session, packet_id)
         packet = session.get(Packet, packet_id)
         if packet is None:
             raise NotFoundError(f"packet {packet_id} does not exist")
         current = repository.current_decision(session, packet_id)
         if current is None:
             raise BadInputError("此案件尚无裁定（材料不全以致无法成案），无法改判")
+        if str(current.id) != seen_decision:
+            log.info("packet %s: override by user %s of a superseded decision refused", packet_id, actor)
+            override = current.decision.get("override")
+            by = f"主管 {override['by']} 改判" if override else "重新裁定"
+            raise ConflictError(f"此案件的裁定在您打开页面后已变更（{by}），未保存您的改判：页面已重新载入，请核对后再改")
         status_before, payable_before = effective_status(packet, current)
         decision = _overridden(current, status, amount, reason, actor)
         year_start = policy_year_start(current.claim)

@@ -13,7 +13,8 @@ from adjudicator.clauses import clause_text
 from adjudicator.errors import UnknownClauseError
 from flows.decisions import policy_year_start
 from review import labels
-from review.service import NotFoundError, effective_status, field_key, is_blocking, review_queue, start_of_today
+from review.service import (NotFoundError, effective_status, field_key, is_blocking, review_queue,
+                            start_of_today, version_of)
 from review.validation import KIND_HINTS, field_kind
 from store import repository
 from store.db import session_scope
@@ -40,7 +41,7 @@ class DocumentView:
     checks: list = field(default_factory=list)
 
 
-def correction_view(db_url: str, field_id: int) -> dict:
+def correction_view(db_url: str, field_id: int, pages_dir: Path) -> dict:
     with session_scope(db_url) as session:
         found = repository.field_in_context(session, field_id)
         if found is None:
@@ -53,15 +54,28 @@ def correction_view(db_url: str, field_id: int) -> dict:
             "field": row, "document": document, "page": page, "packet": packet, "source": original.file_name,
             "label": labels.field(row.name, row.item_index), "key": field_key(row.name, row.item_index),
             "kind_hint": KIND_HINTS.get(kind, ""), "blocking": is_blocking(document.doc_type, row.name, row.item_index),
-            "status": status, "payable": payable, "page_size": page_size(page),
+            "status": status, "payable": payable, "page_size": page_size(page_file(pages_dir, page)),
             "failing_checks": [c for c in document.checks if not c.get("ok")],
+            "seen": version_of(repository.last_change_of_field(session, field_id)),
         }
 
 
-def page_size(page: Page) -> tuple[int, int] | None:
-    """Width and height of the page image (the header only is read), or None when the file is gone."""
-    path = Path(page.image_path)
-    if not path.is_file():
+def page_file(pages_dir: Path, page: Page) -> Path | None:
+    """The page's image in $CLAIMS_HOME/pages, or None when it is not there.
+
+    Nothing outside that folder is ever served: page images are named by content hash (`ab/ab12…-1.png`),
+    so the stored path's folder and file name find the image in this home's pages folder, wherever the
+    shared CLAIMS_HOME is mounted; a name that leads out of it (`..`, a symbolic link) finds nothing.
+    """
+    stored = Path(page.image_path)
+    root = pages_dir.resolve()
+    path = (root / stored.parent.name / stored.name).resolve()
+    return path if path.is_relative_to(root) and path != root and path.is_file() else None
+
+
+def page_size(path: Path | None) -> tuple[int, int] | None:
+    """Width and height of a page image (the header only is read), or None without one."""
+    if path is None:
         return None
     with Image.open(path) as image:
         return image.size

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -15,6 +16,16 @@ from sqlmodel import Session, create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
+
+class _NoRowValues(logging.Filter):
+    """At DEBUG SQLAlchemy logs every row it fetches: names, ID numbers, accounts. Statements still show."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "Row %r"
+
+
+logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NoRowValues())
+
 _engines: dict[str, Engine] = {}
 
 
@@ -24,11 +35,12 @@ def default_url(claims_home: Path) -> str:
 
 def get_engine(url: str) -> Engine:
     if url not in _engines:
+        # Statement parameters are names, ID numbers and accounts: kept out of SQLAlchemy's logs and errors.
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
         migrate(engine)
         _engines[url] = engine
     return _engines[url]

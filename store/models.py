@@ -184,6 +184,20 @@ class AuditEntry(SQLModel, table=True):
     caused_by: Optional[int] = Field(default=None, foreign_key="auditentry.id")
 
 
+class LoginAttempt(SQLModel, table=True):
+    """One try to log in to the review app: what the password-guessing lockout counts, and its trail.
+
+    The name typed is kept only as a keyed hash (a password typed into the name box never lands here);
+    `user_id` says which account it named, if any. outcome: ok | wrong_password | locked (refused unchecked).
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username_hash: str = Field(index=True)
+    user_id: Optional[int] = Field(default=None, foreign_key="reviewuser.id")
+    outcome: str
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
 
 # --- abuse signals and the moral-hazard blacklist (pipeline/signals.py, flows/signals.py) ----
 

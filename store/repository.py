@@ -6,12 +6,21 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import update
 from sqlmodel import Session, delete, select
 
 from extractors.model import Document as ExtractedDocument
 from store.models import (
     Decision, Document, ExtractedField, LedgerEntry, Member, Original, Packet, Page, utcnow,
 )
+
+
+def lock_packet(session: Session, packet_id: int) -> None:
+    """Hold the packet's row until the transaction ends, so changes to one packet's fields and decisions
+    take turns, across processes and machines. Call it first: a no-op UPDATE takes the row lock on
+    PostgreSQL and the write lock on SQLite (where a SELECT would take none), and what is read after
+    it is what the previous holder committed."""
+    session.exec(update(Packet).where(Packet.id == packet_id).values(updated_at=Packet.updated_at))
 
 
 def packet_by_hash(session: Session, content_hash: str) -> Packet | None:
@@ -291,7 +300,7 @@ from datetime import datetime  # noqa: E402  (kept beside the review app's queri
 
 from sqlalchemy import func  # noqa: E402
 
-from store.models import AuditEntry, ReviewSession, ReviewUser  # noqa: E402
+from store.models import AuditEntry, LoginAttempt, ReviewSession, ReviewUser  # noqa: E402
 
 
 def fields_under_review(session: Session) -> list[tuple[ExtractedField, Document, Packet]]:
@@ -386,6 +395,20 @@ def end_review_session(session: Session, token_hash: str) -> None:
         session.delete(row)
 
 
+def add_login_attempt(session: Session, username_hash: str, user_id: int | None, outcome: str) -> LoginAttempt:
+    attempt = LoginAttempt(username_hash=username_hash, user_id=user_id, outcome=outcome)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def login_attempts_since(session: Session, username_hash: str, since: datetime) -> list[LoginAttempt]:
+    """The attempts to log in with one name (by its keyed hash), oldest first."""
+    return list(session.exec(select(LoginAttempt).where(LoginAttempt.username_hash == username_hash,
+                                                        LoginAttempt.at >= since)
+                             .order_by(LoginAttempt.at, LoginAttempt.id)).all())
+
+
 def add_audit_entry(session: Session, **values) -> AuditEntry:
     entry = AuditEntry(**values)
     session.add(entry)
@@ -396,6 +419,17 @@ def add_audit_entry(session: Session, **values) -> AuditEntry:
 def audit_trail(session: Session, packet_id: int) -> list[AuditEntry]:
     return list(session.exec(select(AuditEntry).where(AuditEntry.packet_id == packet_id)
                              .order_by(AuditEntry.id)).all())
+
+
+def last_change_of_field(session: Session, field_id: int) -> AuditEntry | None:
+    """The latest correction or confirmation of a field: its version, as a clerk saw it."""
+    return session.exec(select(AuditEntry).where(AuditEntry.field_id == field_id)
+                        .order_by(AuditEntry.id.desc())).first()
+
+
+def packet_of_field(session: Session, field_id: int) -> int | None:
+    return session.exec(select(Document.packet_id).join(ExtractedField, ExtractedField.document_id == Document.id)
+                        .where(ExtractedField.id == field_id)).first()
 
 
 def audit_entry_caused_by(session: Session, entry_id: int) -> AuditEntry | None:

@@ -30,6 +30,12 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
+def form_of(html: str, **typed: str) -> dict:
+    """What the page's form posts: its hidden fields (the CSRF token, the version of what it shows, the
+    queue's filters) and what the user typed."""
+    return {**dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)), **typed}
+
+
 def log_in(client: TestClient, username: str, password: str) -> None:
     form = client.get("/login")
     response = client.post("/login", data={"username": username, "password": password, "csrf": csrf_of(form.text)},

@@ -19,7 +19,7 @@ from store import repository
 from store.db import session_scope
 from store.models import AuditEntry, ExtractedField, Packet, ReviewSession, ReviewUser
 from tests.review.helpers import (
-    CLERK, SUPERVISOR, csrf_of, current_decision, field_id, log_in, misread, packet_id,
+    CLERK, SUPERVISOR, csrf_of, current_decision, field_id, form_of, log_in, misread, packet_id,
 )
 
 FIRST = "01_outpatient_pays"  # partially approved, 385.00 payable, when read right
@@ -105,7 +105,7 @@ def test_a_post_without_the_csrf_token_is_forbidden(client, review_home):
 def test_logout_ends_the_session(client):
     log_in(client, *CLERK)
     page = client.get("/queue")
-    client.post("/logout", data={"csrf": csrf_of(page.text)})
+    client.post("/logout", data=form_of(page.text))
     assert client.get("/queue", follow_redirects=False).status_code == 303
 
 
@@ -149,7 +149,7 @@ def test_a_correction_updates_the_field_audits_it_and_redecides_the_claim(client
     assert (before.status, before.payable) != ("partially_approved", "385.00")
     log_in(client, *CLERK)
     page = client.get(f"/fields/{total}")
-    response = client.post(f"/fields/{total}/correct", data={"csrf": csrf_of(page.text), "value": "¥1,250"},
+    response = client.post(f"/fields/{total}/correct", data=form_of(page.text, value="¥1,250"),
                            follow_redirects=True)
     assert response.status_code == 200
     assert "部分批准" in response.text and "¥385.00" in response.text
@@ -171,7 +171,7 @@ def test_accept_as_read_confirms_the_value(client, review_home):
     complaint = misread(url, FIRST, "medical_record", "chief_complaint", "咳嗽咳痰伴发热3天。", 0.41)
     log_in(client, *CLERK)
     page = client.get(f"/fields/{complaint}")
-    client.post(f"/fields/{complaint}/accept", data={"csrf": csrf_of(page.text)})
+    client.post(f"/fields/{complaint}/accept", data=form_of(page.text))
     field = _field(url, complaint)
     assert (field.value, field.source, field.needs_review) == ("咳嗽咳痰伴发热3天。", "clerk", False)
     assert [entry.kind for entry in _audit(url, FIRST)] == ["accepted", "redecision"]
@@ -189,7 +189,7 @@ def test_an_invalid_entry_is_refused_and_changes_nothing(client, review_home, do
     before = _field(url, target).value
     log_in(client, *CLERK)
     page = client.get(f"/fields/{target}")
-    response = client.post(f"/fields/{target}/correct", data={"csrf": csrf_of(page.text), "value": typed})
+    response = client.post(f"/fields/{target}/correct", data=form_of(page.text, value=typed))
     assert response.status_code == 422 and message in response.text
     assert _field(url, target).value == before and _audit(url, FIRST) == []
 
@@ -201,7 +201,7 @@ def test_no_name_or_id_number_reaches_the_logs(client, review_home, caplog):
     log_in(client, *CLERK)
     for target, typed in ((name, "张卫"), (number, "11010519491231002X")):
         page = client.get(f"/fields/{target}")
-        client.post(f"/fields/{target}/correct", data={"csrf": csrf_of(page.text), "value": typed})
+        client.post(f"/fields/{target}/correct", data=form_of(page.text, value=typed))
     logged = caplog.text
     assert "field" in logged  # the app does log what happened, by id
     for secret in ("张伟", "张卫", "310101198103152316", "11010519491231002X", CLERK[1]):
@@ -225,8 +225,8 @@ def test_a_clerk_cannot_override(client, review_home):
     packet = packet_id(url, FIRST)
     log_in(client, *CLERK)
     page = client.get(f"/claims/{packet}")
-    response = client.post(f"/claims/{packet}/override", data={
-        "csrf": csrf_of(page.text), "status": "approved", "payable": "1000.00", "reason": "客户投诉"})
+    response = client.post(f"/claims/{packet}/override", data=form_of(
+        page.text, status="approved", payable="1000.00", reason="客户投诉"))
     assert response.status_code == 403
     assert current_decision(url, FIRST).payable == "385.00" and _audit(url, FIRST) == []
 
@@ -237,7 +237,7 @@ def test_a_supervisor_override_needs_a_reason_and_is_kept_beside_the_old_decisio
     log_in(client, *SUPERVISOR)
     page = client.get(f"/claims/{packet}")
     assert "主管改判" in page.text
-    form = {"csrf": csrf_of(page.text), "status": "approved", "payable": "420.00", "reason": " "}
+    form = form_of(page.text, status="approved", payable="420.00", reason=" ")
     refused = client.post(f"/claims/{packet}/override", data=form)
     assert refused.status_code == 422 and "改判必须填写理由" in refused.text
     form["reason"] = "诊查费经核实为急诊必需，全额认可"
@@ -261,7 +261,7 @@ def test_the_audit_trail_is_append_only(client, review_home):
     total = misread(url, FIRST, "receipt", "total", "1300.00", 0.41)
     log_in(client, *CLERK)
     page = client.get(f"/fields/{total}")
-    client.post(f"/fields/{total}/correct", data={"csrf": csrf_of(page.text), "value": "1250.00"})
+    client.post(f"/fields/{total}/correct", data=form_of(page.text, value="1250.00"))
     with pytest.raises(DatabaseError, match="append-only"), session_scope(url) as session:
         session.exec(select(AuditEntry)).first().old_value = "forged"
     with pytest.raises(DatabaseError, match="append-only"), session_scope(url) as session:

@@ -18,6 +18,7 @@ import uvicorn
 
 from review.app import create_app
 from tests.review.helpers import CLERK, SECRET, field_id, misread, packet_id
+from tests.review.test_security import ATTRIBUTE, SCRIPT, plant_payloads
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -119,3 +120,22 @@ def test_a_clerk_corrects_a_misread_total_and_sees_the_decision_change(live_app,
     assert anonymous.request.get("/pages/1/image").status == 401
     assert anonymous.request.get(f"/fields/{field_id(url, FIRST, 'receipt', 'total')}/crop").status == 401
     anonymous.close()
+
+
+def test_script_planted_in_ocr_text_and_reasons_never_runs(live_app, review_home, browser):
+    """The escaped text of tests/review/test_security.py, in a real browser: no dialog, no injected element."""
+    complaint, packet = plant_payloads(review_home.db_url)
+    page = browser.new_page(base_url=live_app)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto("/login")
+    page.fill("input[name=username]", CLERK[0])
+    page.fill("input[name=password]", CLERK[1])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/")
+    for address in ("/queue", f"/fields/{complaint}", f"/claims/{packet}", "/claims", "/"):
+        page.goto(address)
+        page.wait_for_load_state("load")
+        assert page.locator("img[src=x], script:not([src])").count() == 0, address
+        assert SCRIPT in page.locator("body").inner_text() or ATTRIBUTE in page.locator("body").inner_text(), address
+    assert dialogs == []
