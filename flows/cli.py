@@ -18,7 +18,9 @@ EXIT_INTERNAL = 3
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLineFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     for chatty in ("distributed", "paddlex", "paddleocr", "RapidOCR"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     logging.getLogger("claims").setLevel(logging.INFO)  # progress per page; files named by hash, no PII
@@ -33,6 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - a person gets one line, never a traceback
         print(f"internal error [{type(error).__name__}]: {' '.join(str(error).split())[:300]}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+class _OneLineFormatter(logging.Formatter):
+    """Every log record on one line: an exception shows as its type and message, never a traceback
+    (the commands report failures themselves; a multi-line record breaks the operator's log)."""
+
+    def formatException(self, exc_info) -> str:
+        return f"({exc_info[0].__name__}: {exc_info[1]})"
+
+    def format(self, record: logging.LogRecord) -> str:
+        return " ".join(super().format(record).split())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -126,7 +139,7 @@ def _run(args) -> int:
     if not args.dir.is_dir():
         raise BadInputError(f"{args.dir}: not a folder of claim packets")
     settings = _settings(args)
-    from flows.packets import discover
+    from flows.packets import discover, refusal
 
     packets = discover(args.dir)
     if not packets:
@@ -136,6 +149,9 @@ def _run(args) -> int:
 
     if args.workers < 1:
         raise BadInputError("--workers must be at least 1")
+    for packet in [p for p in packets if refusal(p)]:  # too many files, links: not read at all
+        _print_result(PacketResult(packet.name, "quarantined", reason=refusal(packet)), args.json)
+        packets.remove(packet)
     if args.workers > 1 or args.dask_address:
         return _run_batch(args, settings, packets)
     failed = 0

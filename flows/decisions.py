@@ -51,7 +51,9 @@ class ClaimDraft:
 
 
 def draft_claim(session: Session, record: Packet, documents: list[Document], problems: list[str] = ()) -> ClaimDraft:
-    """Check the documents, find the member and the ledger, and build the claim."""
+    """Check the documents, find the member and the ledger, and build the claim. The ledger read here is
+    added to by `record_decision` in the same transaction: no other decision may come in between."""
+    repository.take_decision_turn(session)
     for document in documents:
         document.checks.clear()
         checks.check_document(document)

@@ -4,11 +4,15 @@ This is the one place that orders the stages; each task is a thin wrapper over
 a pure function of pipeline/, extractors/ or adjudicator/, and the side effects
 (archive, page images, database) sit at the two ends:
 
-  admit      archive every original by content hash, register the packet (or find it done)
+  archive    every original by content hash, before anything else
+  admit      register the packet (or find it done), under the packet's lock
   read       split each original into pages, make them upright, OCR them   (retried, cached)
   extract    classify each page and read its fields
   decide     checks, member and ledger, claim, adjudication                 (never retried)
-  store      pages, documents, fields, decision
+  store      pages, documents, fields, decision                            (one transaction)
+
+A file that cannot be read is copied into quarantine with its reason and the rest of
+the packet goes on; a packet of which nothing can be read is quarantined as a whole.
 
 `process_batch` runs the same stages for many packets, reading pages on a Dask cluster.
 """
@@ -17,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+import os
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from datetime import date
 from importlib.metadata import version
 from pathlib import Path
@@ -29,12 +35,12 @@ from prefect.cache_policies import NO_CACHE
 from extractors.model import Document, OcrPage
 from extractors.registry import extract
 from flows.decisions import PacketResult, adjudicate, draft_claim, record_decision, stored_result
-from flows.packets import PacketFiles, is_scan
+from flows.locks import exclusive
+from flows.packets import PacketFiles
 from flows.quarantine import set_aside
 from flows.settings import Settings
-from pipeline.errors import UnreadableFileError
 from pipeline.ocr import TextLine, get_engine
-from pipeline.pages import split
+from pipeline.pages import RefusedFile, pages_of
 from pipeline.reading import read_page
 from store import repository
 from store.archive import archive_original, sha256_of
@@ -57,9 +63,18 @@ class PageReading:
 
 
 @dataclass(frozen=True)
+class FileReading:
+    """What reading one original gave: its pages, or why it cannot be read (it goes to quarantine)."""
+
+    pages: tuple[PageReading, ...] = ()
+    refused: str | None = None
+
+
+@dataclass(frozen=True)
 class Admission:
     packet: PacketFiles
     archived: dict[Path, tuple[str, Path]]  # file → (sha256, archive path)
+    content_hash: str
     packet_id: int | None = None  # None when the packet was decided before
     done: PacketResult | None = None
 
@@ -67,39 +82,36 @@ class Admission:
 # --- tasks: thin wrappers -------------------------------------------------
 
 @task(cache_policy=NO_CACHE)
-def admit(packet: PacketFiles, settings: Settings, received: date) -> Admission:
-    """Archive every dropped file under its content hash (before anything else), then register the packet."""
+def archive_originals(packet: PacketFiles, settings: Settings) -> dict[Path, tuple[str, Path]]:
+    """Every dropped file under its content hash, before anything else happens to it."""
     archived = {}
     for file in packet.files:
         sha256 = sha256_of(file)
         archived[file] = (sha256, archive_original(file, settings.archive_dir, sha256))
-    content_hash = packet.content_hash({file: sha for file, (sha, _) in archived.items()})
+    return archived
+
+
+@task(cache_policy=NO_CACHE)
+def admit(packet: PacketFiles, archived: dict[Path, tuple[str, Path]], content_hash: str, settings: Settings,
+          received: date) -> Admission:
+    """Register the packet, or find it decided before. Runs under the packet's lock."""
     with session_scope(settings.db_url) as session:
         known = repository.packet_by_hash(session, content_hash)
         if known is not None and known.status not in ("received", "error"):
-            return Admission(packet, archived, done=stored_result(session, known))
+            return Admission(packet, archived, content_hash, done=stored_result(session, known))
         if known is not None:
             repository.clear_readings(session, known.id)  # an intake that stopped half-way
         record = known or _register(session, packet, content_hash, received, archived, settings)
-        return Admission(packet, archived, packet_id=record.id)
-
-
-def _worth_retrying(task, task_run, state) -> bool:
-    """An unreadable file stays unreadable; an OCR engine's hiccup may pass."""
-    try:
-        state.result()
-    except UnreadableFileError:
-        return False
-    except Exception:  # noqa: BLE001 - anything else may be transient
-        return True
-    return True
+        return Admission(packet, archived, content_hash, packet_id=record.id)
 
 
 def _reading_code_version() -> str:
-    """Changes whenever the code or the engine that turns a file into page readings changes."""
+    """Changes whenever the code, the limits or the engine that turn a file into page readings change."""
     root = Path(__file__).resolve().parent.parent / "pipeline"
     digest = hashlib.sha256()
-    for source in sorted([root / "pages.py", root / "cleanup.py", root / "reading.py", *(root / "ocr").glob("*.py")]):
+    sources = [root / "pages.py", root / "cleanup.py", root / "reading.py", *(root / "ocr").glob("*.py"),
+               root / "data" / "intake_limits.yaml"]
+    for source in sorted(sources):
         digest.update(source.read_bytes())
     for package in ("paddleocr", "rapidocr", "onnxruntime"):
         digest.update(version(package).encode())
@@ -111,28 +123,29 @@ READING_CODE_VERSION = _reading_code_version()
 
 def _reading_cache_key(context, parameters) -> str:
     """The same file read by the same engine and code gives the same pages: a re-run after a crash reuses them.
-    Only in the same CLAIMS_HOME: the reading names page images in that home's pages folder, and another
-    home must not point into it."""
+    (Its suffix counts too: the same bytes named .exe are not a scan.) Only in the same CLAIMS_HOME: the
+    reading names page images in that home's pages folder, and another home must not point into it."""
     home = hashlib.sha256(str(parameters['settings'].pages_dir).encode()).hexdigest()[:12]
-    return f"read-{parameters['sha256']}-{parameters['settings'].ocr_engine}-{READING_CODE_VERSION}-{home}"
+    return (f"read-{parameters['sha256']}{parameters['archive_path'].suffix}-{parameters['settings'].ocr_engine}-"
+            f"{READING_CODE_VERSION}-{home}")
 
 
-@task(retries=2, retry_delay_seconds=1, retry_condition_fn=_worth_retrying,
-      cache_key_fn=_reading_cache_key, persist_result=True)
-def read_original(archive_path: Path, source_name: str, sha256: str, settings: Settings) -> list[PageReading]:
-    """Split one original into pages, make each upright, OCR it."""
-    engine = get_engine(settings.ocr_engine, settings.ocr_threads)
+@task(retries=2, retry_delay_seconds=1, cache_key_fn=_reading_cache_key, persist_result=True)
+def read_original(archive_path: Path, source_name: str, sha256: str, settings: Settings) -> FileReading:
+    """Split one original into pages, make each upright, OCR it; or say why it cannot be read."""
     readings = []
-    for page in split(archive_path, source_name):
-        page_read = read_page(page, engine)
-        image_path = settings.pages_dir / sha256[:2] / f"{sha256}-{page.index}.png"
-        image_path.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(image_path), page_read.image)
-        readings.append(PageReading(source_name, page.index, page_read.rotation, page_read.skew,
-                                    str(image_path), page_read.lines))
-        log.info("read %s… page %d: rotation %d, %d lines", sha256[:10], page.index, page_read.rotation,
-                 len(page_read.lines))
-    return readings
+    try:
+        for page in pages_of(archive_path, source_name):
+            page_read = read_page(page, get_engine(settings.ocr_engine, settings.ocr_threads))
+            image_path = settings.pages_dir / sha256[:2] / f"{sha256}-{page.index}.png"
+            _write_png(image_path, page_read.image)
+            readings.append(PageReading(source_name, page.index, page_read.rotation, page_read.skew,
+                                        str(image_path), page_read.lines))
+            log.info("read %s… page %d: rotation %d, %d lines", sha256[:10], page.index, page_read.rotation,
+                     len(page_read.lines))
+    except RefusedFile as refused:
+        return FileReading(refused=refused.reason)
+    return FileReading(tuple(readings))
 
 
 @task(cache_policy=NO_CACHE)
@@ -151,85 +164,119 @@ def adjudicate_claim(claim: dict) -> dict:
 
 @flow(name="intake-packet", flow_run_name="intake-{packet.ref}", log_prints=False)
 def process_packet(packet: PacketFiles, settings: Settings, received: date | None = None) -> PacketResult:
-    admission = admit(packet, settings, received or date.today())
-    if admission.done is not None:
-        return admission.done
-    readings, problems = [], []
-    for file in packet.files:
-        sha256, archive_path = admission.archived[file]
-        try:
-            if not is_scan(file):
-                raise UnreadableFileError(f"{file.name}: not a scan (expected an image, TIFF or PDF)")
-            readings.extend(read_original(archive_path, file.name, sha256, settings))
-        except UnreadableFileError as exc:
-            problems.append(_set_aside(file, packet, exc, settings))
-    return finish(admission, readings, problems, settings)
+    archived = archive_originals(packet, settings)
+    content_hash = packet.content_hash({file: sha for file, (sha, _) in archived.items()})
+    with exclusive(_lock_of(settings, content_hash)):  # a rescan dropped twice, read by two watchers at once
+        admission = admit(packet, archived, content_hash, settings, received or date.today())
+        if admission.done is not None:
+            return admission.done
+        return _decide(admission, lambda file, sha256, archive_path: read_original(
+            archive_path, packet.label(file), sha256, settings), settings)
 
 
 @flow(name="intake-batch", log_prints=False)
 def process_batch(packets: list[PacketFiles], settings: Settings, received: date | None = None) -> list[PacketResult]:
     """Many packets at once: every original is read in parallel by the flow's task runner
     (a Dask cluster for nightly batches), then each packet is decided in turn."""
-    admissions = [admit(packet, settings, received or date.today()) for packet in packets]
-    futures = {}
-    for admission in admissions:
-        if admission.done is None:
-            for file in admission.packet.files:
-                if is_scan(file):
-                    sha256, archive_path = admission.archived[file]
-                    futures[file] = read_original.submit(archive_path, file.name, sha256, settings)
-    results = []
-    for admission in admissions:
-        if admission.done is not None:
-            results.append(admission.done)
-            continue
-        readings, problems = [], []
-        for file in admission.packet.files:
-            try:
-                if file not in futures:
-                    raise UnreadableFileError(f"{file.name}: not a scan (expected an image, TIFF or PDF)")
-                readings.extend(futures[file].result())
-            except UnreadableFileError as exc:
-                problems.append(_set_aside(file, admission.packet, exc, settings))
-        results.append(finish(admission, readings, problems, settings))
-    return results
+    received = received or date.today()
+    with ExitStack() as locks:
+        admissions, held = [], set()
+        for packet in packets:
+            archived = archive_originals(packet, settings)
+            content_hash = packet.content_hash({file: sha for file, (sha, _) in archived.items()})
+            if content_hash in held:  # the same packet twice in one batch: admitted once the first is decided
+                admissions.append(Admission(packet, archived, content_hash))
+                continue
+            locks.enter_context(exclusive(_lock_of(settings, content_hash)))
+            held.add(content_hash)
+            admissions.append(admit(packet, archived, content_hash, settings, received))
+        futures = {(id(admission), file): read_original.submit(archive_path, admission.packet.label(file), sha256,
+                                                               settings)
+                   for admission in admissions if admission.packet_id is not None
+                   for file, (sha256, archive_path) in admission.archived.items()}
+        results = []
+        for admission in admissions:
+            if admission.packet_id is None and admission.done is None:
+                admission = admit(admission.packet, admission.archived, admission.content_hash, settings, received)
+            if admission.done is not None:
+                results.append(admission.done)
+                continue
+            results.append(_decide(admission, lambda file, *_: futures[(id(admission), file)].result(), settings))
+        return results
+
+
+def _decide(admission: Admission, read, settings: Settings) -> PacketResult:
+    """Read each original (`read(file, sha256, archive_path)`), set aside what cannot be read, decide."""
+    readings, problems = [], []
+    for file, (sha256, archive_path) in admission.archived.items():
+        label = admission.packet.label(file)
+        outcome = read(file, sha256, archive_path)
+        if outcome.refused:
+            problems.append(_set_aside(file, admission.packet, f"{label}: {outcome.refused}", settings))
+        else:  # pages read before under another name (the cache is by content) carry this one
+            readings.extend(replace(page, source=label) for page in outcome.pages)
+    return finish(admission, readings, problems, settings)
 
 
 def finish(admission: Admission, readings: list[PageReading], problems: list[str], settings: Settings) -> PacketResult:
-    """Extract, decide and store one admitted packet."""
+    """Extract, decide and store one admitted packet, in one transaction: a crash leaves nothing half-stored."""
     documents = [classify_and_extract(reading) for reading in readings]
     with session_scope(settings.db_url) as session:
         record = session.get(Packet, admission.packet_id)
-        draft = draft_claim(session, record, documents, problems)  # runs the checks
+        if problems and not readings:
+            record.status = "quarantined"
+            record.reason = "nothing in it could be read: " + "; ".join(problems[:3]) + (
+                f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+            return PacketResult(record.name, "quarantined", record.claim_id, reason=record.reason)
+        draft = draft_claim(session, record, documents, problems)  # runs the checks; one decision at a time
         _save_pages_and_documents(session, record, readings, documents)
-    decision = adjudicate_claim(draft.claim) if draft.claim is not None else None
-    with session_scope(settings.db_url) as session:
-        return record_decision(session, session.get(Packet, admission.packet_id), draft, decision)
+        decision = adjudicate_claim(draft.claim) if draft.claim is not None else None
+        return record_decision(session, record, draft, decision)
 
 
 # --- helpers of the flows -------------------------------------------------
 
-def _set_aside(file: Path, packet: PacketFiles, error: UnreadableFileError, settings: Settings) -> str:
-    set_aside(file, settings.quarantine_dir / packet.name, error.message, keep_original=True)
-    return error.message
+def _lock_of(settings: Settings, content_hash: str) -> Path:
+    """Beside the archive, which every process handling this inbox's packets shares."""
+    return settings.claims_home / "locks" / f"packet-{content_hash}.lock"
+
+
+def _set_aside(file: Path, packet: PacketFiles, reason: str, settings: Settings) -> str:
+    set_aside(file, settings.quarantine_dir / packet.name, reason, name=packet.label(file).split("/")[-1])
+    return reason
+
+
+def _write_png(path: Path, image) -> None:
+    """Written whole or not at all; a full disk raises here (cv2.imwrite would only return False)."""
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise OSError(f"cannot encode a page image as PNG ({path.name})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        partial.write_bytes(encoded.tobytes())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _register(session, packet: PacketFiles, content_hash: str, received: date,
               archived: dict[Path, tuple[str, Path]], settings: Settings) -> Packet:
     record = Packet(name=packet.name, content_hash=content_hash, received_date=received,
-                    claim_id=repository.new_claim_id(session, received), ocr_engine=settings.ocr_engine)
+                    claim_id=f"pending-{content_hash}", ocr_engine=settings.ocr_engine)
     session.add(record)
     session.flush()
+    record.claim_id = repository.claim_id_for(record)  # from the id: unique however many processes register
     for file, (sha256, archive_path) in archived.items():
-        session.add(Original(packet_id=record.id, file_name=str(file.relative_to(packet.path)) if file != packet.path
-                             else file.name, sha256=sha256, size=file.stat().st_size, archive_path=str(archive_path)))
+        session.add(Original(packet_id=record.id, file_name=packet.label(file), sha256=sha256,
+                             size=file.stat().st_size, archive_path=str(archive_path)))
     session.flush()
     return record
 
 
 def _save_pages_and_documents(session, record: Packet, readings: list[PageReading],
                               documents: list[Document]) -> None:
-    originals = {o.file_name.split("/")[-1]: o for o in repository.originals_of(session, record.id)}
+    originals = {o.file_name: o for o in repository.originals_of(session, record.id)}
     for reading, document in zip(readings, documents):
         page = Page(packet_id=record.id, original_id=originals[reading.source].id, page_index=reading.index,
                     rotation=reading.rotation, skew=reading.skew, image_path=reading.image_path,

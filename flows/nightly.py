@@ -117,10 +117,11 @@ def write_payment_file(settings: Settings, now: datetime) -> dict:
             session.add(payment)
             lines.append(payment)
         if lines:
-            session.flush()
-            _write_csv(session, folder / name, lines)
             outcome.update(file=str(folder / name), claims=len(lines),
                            total=sum((Decimal(p.amount) for p in lines), Decimal("0.00")))
+    if lines:  # the lines are committed first, the file written second: no file holds an uncommitted line
+        with session_scope(settings.db_url) as session:
+            _write_committed(session, folder / name)
     return outcome
 
 
@@ -147,9 +148,13 @@ def _rewrite_missing_files(settings: Settings, folder: Path) -> None:
         files = {p.payment_file for p in session.exec(select(Payment)).all()}
         for name in sorted(files):
             if not (folder / name).exists():
-                lines = session.exec(select(Payment).where(Payment.payment_file == name).order_by(Payment.id)).all()
-                _write_csv(session, folder / name, list(lines))
+                _write_committed(session, folder / name)
                 log.warning("payment file %s written again from its committed lines", name)
+
+
+def _write_committed(session: Session, path: Path) -> None:
+    lines = session.exec(select(Payment).where(Payment.payment_file == path.name).order_by(Payment.id)).all()
+    _write_csv(session, path, list(lines))
 
 
 @task(cache_policy=NO_CACHE)

@@ -5,28 +5,48 @@ decision is stored. Polling, not file events: network shares do not deliver even
     INBOX/<packet>/            a folder packet, complete with a `.ready` marker or when
                                nothing in it changed for `settle_seconds`
     INBOX/<file>.pdf|.tif|...  a single file dropped in INBOX is a packet by itself
-    INBOX/.claims/processing/  packets taken by the watcher; what is left here when the
-                               process died is finished first on the next start
+    INBOX/.claims/processing/  packets taken by a watcher; one that no live watcher holds
+                               (its watcher died, or the database was away) is taken up again
+    INBOX/.claims/locks/       which watcher holds which taken packet (a lock dies with its process)
+    INBOX/.claims/finished/    packets done with, renamed here whole and then deleted: a crash
+                               never leaves half a packet behind to be taken for a new one
+
+Several watchers may share an inbox: taking is an atomic rename, a taken packet is worked on
+by whoever holds its lock, and the same content dropped twice is decided once (the intake's
+own lock and the packet's content hash). When the database or the disk is away, packets
+stay where they are and the watcher tries again later, waiting longer each time.
 """
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import logging
 import os
-import shutil
+import re
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-from flows.packets import packet_of
-from flows.quarantine import set_aside
+from flows.decisions import PacketResult
+from flows.locks import exclusive
+from flows.packets import READY_MARKER, is_hidden, packet_of, readable, refusal
+from flows.quarantine import remove_entry, set_aside
 from flows.settings import Settings
 
-log = logging.getLogger("claims.watch")
+log = logging.getLogger("claims.watch")  # packets are named by a hash of their name (PacketFiles.ref)
 
 WORK_DIR = ".claims"
-READY_MARKER = ".ready"
+RETRY_FIRST_SECONDS = 2.0
+RETRY_MAX_SECONDS = 60.0
+# A full disk, a stale network share: the packet is not at fault and waits. (Database errors of
+# the kind "cannot connect, locked, connection lost" are recognised by their type.)
+_TRANSIENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.ESTALE, errno.ETIMEDOUT, errno.EROFS}
+_COUNTER = "~~"  # taken/<name>~~2: a second packet of a name that is still being worked on
 
 
 @dataclass
@@ -36,7 +56,7 @@ class _Seen:
 
 
 class Inbox:
-    """Which packets of an inbox are complete, judged over successive polls."""
+    """Which packets of an inbox are complete, judged over successive polls, and the packets taken from it."""
 
     def __init__(self, path: Path, settle_seconds: float, clock: Callable[[], float] = time.monotonic):
         self.path = path
@@ -44,21 +64,23 @@ class Inbox:
         self.clock = clock
         self._seen: dict[str, _Seen] = {}
         self.processing = path / WORK_DIR / "processing"
-        self.processing.mkdir(parents=True, exist_ok=True)
+        self.finished = path / WORK_DIR / "finished"
+        self.locks = path / WORK_DIR / "locks"
+        for folder in (self.processing, self.finished, self.locks):
+            folder.mkdir(parents=True, exist_ok=True)
 
     def complete(self) -> list[Path]:
         now = self.clock()
         ready, present = [], set()
-        for entry in sorted(self.path.iterdir()):
-            if entry.name.startswith("."):
-                continue
-            present.add(entry.name)
+        for entry in self._entries():
             signature = _signature(entry)
+            if signature is None:
+                continue  # gone or changing under our eyes: look again next time
+            present.add(entry.name)
             seen = self._seen.get(entry.name)
             if seen is None or seen.signature != signature:
                 self._seen[entry.name] = seen = _Seen(signature, now)
-            marked = entry.is_dir() and (entry / READY_MARKER).exists()
-            if marked or now - seen.since >= self.settle_seconds:
+            if _marked_ready(entry) or now - seen.since >= self.settle_seconds:
                 ready.append(entry)
         for gone in set(self._seen) - present:
             del self._seen[gone]
@@ -68,20 +90,25 @@ class Inbox:
         """Complete packets judged in one look, by the files' own times (for scheduled, stateless runs)."""
         now = time.time()
         ready = []
-        for entry in sorted(self.path.iterdir()):
-            if entry.name.startswith("."):
+        for entry in self._entries():
+            signature = _signature(entry)
+            if signature is None:
                 continue
-            newest = max((mtime_ns for _, _, mtime_ns in _signature(entry)), default=0) / 1e9
-            if (entry.is_dir() and (entry / READY_MARKER).exists()) or now - newest >= self.settle_seconds:
+            newest = max((mtime_ns for _, _, mtime_ns in signature), default=0) / 1e9
+            if _marked_ready(entry) or now - newest >= self.settle_seconds:
                 ready.append(entry)
         return ready
 
+    def _entries(self) -> list[Path]:
+        return sorted(entry for entry in self.path.iterdir() if not is_hidden(entry))
+
     def take(self, entry: Path) -> Path | None:
         """Move a complete packet out of the stations' reach; None if someone else took it first."""
-        target = self.processing / entry.name
-        suffix = 1
-        while target.exists():
-            target = self.processing / f"{entry.name}~{suffix}"
+        is_file = not entry.is_dir() or entry.is_symlink()
+        target, suffix = self.processing / entry.name, 1
+        while target.exists() or target.is_symlink():
+            stem, extension = (entry.stem, entry.suffix) if is_file else (entry.name, "")
+            target = self.processing / f"{stem}{_COUNTER}{suffix}{extension}"
             suffix += 1
         try:
             os.rename(entry, target)  # atomic on one file system: one taker wins
@@ -91,57 +118,167 @@ class Inbox:
         return target
 
     def left_over(self) -> list[Path]:
-        """Packets taken by a process that died before it finished them."""
+        """Taken packets not yet done: being worked on, or waiting for a watcher."""
         return sorted(self.processing.iterdir())
 
+    @contextmanager
+    def hold(self, taken: Path) -> Iterator[bool]:
+        """Whether this process may work on the taken packet: nobody else holds it, and it is still there."""
+        lock = self.locks / f"{hashlib.sha256(os.fsencode(taken.name)).hexdigest()[:32]}.lock"
+        with exclusive(lock, wait=False) as held:
+            yield held and (taken.exists() or taken.is_symlink())
 
-def _signature(entry: Path) -> tuple:
-    """Names, sizes and modification times: any write by a station changes it."""
-    files = [entry] if entry.is_file() else sorted(p for p in entry.rglob("*"))
-    return tuple((str(p.relative_to(entry.parent)), p.stat().st_size if p.is_file() else -1, p.stat().st_mtime_ns)
-                 for p in files if p.exists())
+    def discard(self, taken: Path) -> None:
+        """Remove a packet that is done with (its originals are archived, or it is in quarantine)."""
+        gone = self.finished / uuid.uuid4().hex
+        os.rename(taken, gone)
+        remove_entry(gone)
+
+    def purge_finished(self) -> None:
+        """Packets a crashed watcher was deleting."""
+        for gone in self.finished.iterdir():
+            remove_entry(gone)  # another watcher may be removing it too
+
+
+def dropped_as(taken: Path) -> str:
+    """The name the station gave a taken packet (before a counter told it from a namesake)."""
+    if taken.is_dir() and not taken.is_symlink():
+        return re.sub(rf"{_COUNTER}\d+$", "", taken.name)
+    return re.sub(rf"{_COUNTER}\d+(?=\.[^.]*$|$)", "", taken.name)
+
+
+def _marked_ready(entry: Path) -> bool:
+    return entry.is_dir() and not entry.is_symlink() and (entry / READY_MARKER).exists()
+
+
+def _signature(entry: Path) -> tuple | None:
+    """Names, sizes and modification times: any write by a station changes it. None if the entry
+    went away while we looked (another watcher took it)."""
+    try:
+        files = [entry] if not entry.is_dir() or entry.is_symlink() else sorted(entry.rglob("*"))
+        return tuple((str(path.relative_to(entry.parent)), status.st_size, status.st_mtime_ns)
+                     for path in files for status in [path.lstat()])
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+class Outcome(Enum):
+    DONE = "done"  # decided, or set aside with its reason
+    NOT_OURS = "not ours"  # another watcher holds it
+    LATER = "later"  # the database or the disk is away: it waits where it is
 
 
 def watch(inbox_path: Path, settings: Settings, settle_seconds: float = 30.0, poll_seconds: float = 2.0,
-          stop: Callable[[], bool] = lambda: False, report: Callable[[object], None] = lambda result: None) -> None:
-    """Process complete packets as they arrive until `stop()` says so."""
-    from flows.intake import process_packet
-
+          stop: Callable[[], bool] = lambda: False, report: Callable[[PacketResult], None] = lambda result: None) -> None:
+    """Process complete packets as they arrive until `stop()` says so; keep going whatever happens."""
     inbox = Inbox(inbox_path, settle_seconds)
-    for taken in inbox.left_over():
-        _process(taken, settings, process_packet, report)
+    inbox.purge_finished()
+    delay, resume_at = 0.0, 0.0
     while not stop():
-        for entry in inbox.complete():
-            taken = inbox.take(entry)
-            if taken is not None:
-                _process(taken, settings, process_packet, report)
-            if stop():
-                return
+        if time.monotonic() >= resume_at:
+            try:
+                for entry in inbox.complete():
+                    _take(inbox, entry)
+                _, waiting = _work_through(inbox, settings, report, stop)
+            except Exception as error:  # noqa: BLE001 - the inbox itself failed (a share away): look again later
+                log.error("inbox %s: %s", inbox_path, _one_line(error))
+                waiting = True
+            if waiting:
+                delay = min(max(2 * delay, RETRY_FIRST_SECONDS), RETRY_MAX_SECONDS)
+                resume_at = time.monotonic() + delay
+                log.warning("trying the waiting packets again in %.0fs", delay)
+            else:
+                delay = 0.0
         time.sleep(poll_seconds)
 
 
 def watch_once(inbox_path: Path, settings: Settings, settle_seconds: float = 30.0,
-               report: Callable[[object], None] = lambda result: None) -> int:
-    """One look at the inbox: finish left-overs, process every settled packet; how many were taken."""
+               report: Callable[[PacketResult], None] = lambda result: None) -> int:
+    """One look at the inbox: take every settled packet, work through what is taken; how many were done."""
+    inbox = Inbox(inbox_path, settle_seconds)
+    inbox.purge_finished()
+    for entry in inbox.settled():
+        _take(inbox, entry)
+    done, _ = _work_through(inbox, settings, report, lambda: False)
+    return done
+
+
+def _take(inbox: Inbox, entry: Path) -> None:
+    try:
+        inbox.take(entry)
+    except OSError as error:  # this entry only (a name too long to count, no permission): the rest go on
+        log.error("cannot take a packet from the inbox: %s", _one_line(error))
+
+
+def _work_through(inbox: Inbox, settings: Settings, report, stop) -> tuple[int, bool]:
+    """Every taken packet nobody else holds: how many were done, and whether one has to wait (then the
+    rest wait too: what keeps one away keeps all away)."""
+    done = 0
+    for taken in inbox.left_over():
+        if stop():
+            break
+        outcome = _work_on(taken, inbox, settings, report)
+        if outcome is Outcome.LATER:
+            return done, True
+        done += outcome is Outcome.DONE
+    return done, False
+
+
+def _work_on(taken: Path, inbox: Inbox, settings: Settings, report) -> Outcome:
     from flows.intake import process_packet
 
-    inbox = Inbox(inbox_path, settle_seconds)
-    taken = list(inbox.left_over()) + [t for t in map(inbox.take, inbox.settled()) if t is not None]
-    for packet in taken:
-        _process(packet, settings, process_packet, report)
-    return len(taken)
+    with inbox.hold(taken) as ours:
+        if not ours:
+            return Outcome.NOT_OURS
+        name = dropped_as(taken)
+        packet = packet_of(taken, name)
+        ref = packet.ref
+        refused = refusal(packet)
+        try:
+            if refused:
+                log.warning("packet %s… set aside as a whole: %s", ref, refused)
+                set_aside(taken, settings.quarantine_dir / "packets", refused, name=readable(name))
+                result = PacketResult(packet.name, "quarantined", reason=refused)
+            else:
+                result = process_packet(packet, settings)
+        except Exception as error:  # noqa: BLE001 - one bad packet never stops the watcher
+            reason = _one_line(error)
+            if _is_transient(error):
+                log.warning("packet %s… waits where it is: %s", ref, reason)
+                return Outcome.LATER
+            log.error("packet %s… could not be processed, set aside as a whole: %s", ref, reason)
+            set_aside(taken, settings.quarantine_dir / "packets", reason, name=readable(name))
+            result = PacketResult(packet.name, "error", reason=reason)
+        report(result)
+        inbox.discard(taken)
+        return Outcome.DONE
 
 
-def _process(taken: Path, settings: Settings, process_packet, report) -> None:
-    name = taken.name.split("~")[0]
-    packet = packet_of(taken, name)
-    try:
-        result = process_packet(packet, settings)
-    except Exception as error:  # noqa: BLE001 - one bad packet never stops the watcher
-        reason = f"{type(error).__name__}: {error}"
-        log.error("packet %s could not be processed: %s", name, reason)
-        set_aside(taken, settings.quarantine_dir / "packets", reason)
-        return
-    report(result)
-    shutil.rmtree(taken) if taken.is_dir() else taken.unlink()  # its originals are in the archive
+def _is_transient(error: BaseException) -> bool:
+    """The database, the disk or the Prefect server is away, not the packet at fault."""
+    from httpx import TransportError
+    from prefect.exceptions import PrefectHTTPStatusError
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, (OperationalError, InterfaceError, PoolTimeout, TransportError)):
+            return True
+        if isinstance(error, OSError) and error.errno in _TRANSIENT_ERRNOS:
+            return True
+        if isinstance(error, PrefectHTTPStatusError) and error.response.status_code >= 500:
+            return True
+        if isinstance(error, RuntimeError) and "Prefect API server" in str(error):
+            return True  # Prefect's temporary server did not come up (its own words)
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _one_line(error: BaseException) -> str:
+    """What went wrong, for the log: never a path (its folders and files may be named after members)."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{type(error).__name__}: [Errno {error.errno}] {error.strerror}"
+    detail = getattr(error, "orig", None) or error  # a database error: the driver's own words
+    return f"{type(detail).__name__}: {' '.join(str(detail).split())}"[:300]

@@ -1,12 +1,21 @@
-"""Cut an original file into page images, refusing what could hurt the process."""
+"""Cut an original file into page images, refusing what could hurt the process.
+
+Everything that can be judged from a file's header and structure (page count, each page's
+pixel size, the size of every image a PDF page shows, active content) is judged before
+the first page is decoded, and pages are decoded one at a time: a file costs the memory
+of one page, whatever it holds.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import cv2
 import numpy as np
+import yaml
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from pipeline.errors import UnreadableFileError
@@ -14,14 +23,36 @@ from pipeline.ocr import TextLine, reading_order
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
 PAGE_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
-MAX_PIXELS_PER_PAGE = 60_000_000  # a 600-dpi A3 scan is ~70 MP grey; more is a bomb, not a scan
-MAX_PAGES_PER_FILE = 200
 PDF_RENDER_DPI = 200
+MIN_PAGE_SIDE = 32  # pixels: anything smaller is an icon, not a scan
+MIN_TEXT_LAYER_CHARS = 20  # fewer: a scanned PDF with a stray text object, read it by OCR
+
+
+@dataclass(frozen=True)
+class IntakeLimits:
+    max_pixels_per_page: int
+    max_pages_per_file: int
+    max_files_per_packet: int
+
+    @classmethod
+    def load(cls, path: Path = Path(__file__).resolve().parent / "data" / "intake_limits.yaml") -> "IntakeLimits":
+        with open(path, encoding="utf-8") as handle:
+            return cls(**yaml.safe_load(handle))
+
+
+LIMITS = IntakeLimits.load()
+MAX_PIXELS_PER_PAGE = LIMITS.max_pixels_per_page
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS_PER_PAGE  # PIL raises instead of decoding a bomb
 
 
-MIN_TEXT_LAYER_CHARS = 20  # fewer: a scanned PDF with a stray text object, read it by OCR
+class RefusedFile(UnreadableFileError):
+    """A file that is not taken in, and why; `reason` does not name the file (the same content may
+    come again under another name)."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"{name}: {reason}")
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -39,83 +70,147 @@ def is_page_file(path: Path) -> bool:
 
 def split(path: Path, source_name: str | None = None) -> list[PageImage]:
     """Every page of an image, multi-page TIFF or PDF as a BGR image."""
+    return list(pages_of(path, source_name))
+
+
+def pages_of(path: Path, source_name: str | None = None) -> Iterator[PageImage]:
+    """The pages of a file one at a time; UnreadableFileError before the first one if the file is refused."""
     name = source_name or path.name
-    suffix = path.suffix.lower()
-    if suffix not in PAGE_SUFFIXES:
-        raise UnreadableFileError(f"{name}: not a scan (expected one of {', '.join(sorted(PAGE_SUFFIXES))})")
-    if path.stat().st_size == 0:
-        raise UnreadableFileError(f"{name}: empty file")
-    pages = _split_pdf(path, name) if suffix == ".pdf" else _split_image(path, name)
-    if not pages:
-        raise UnreadableFileError(f"{name}: holds no page")
-    return pages
+    if path.suffix.lower() not in PAGE_SUFFIXES:
+        raise RefusedFile(name, f"not a scan (expected one of {', '.join(sorted(PAGE_SUFFIXES))})")
+    with open(path, "rb") as handle:
+        head = handle.read(1024)
+    if not head:
+        raise RefusedFile(name, "empty file")
+    # What the file holds decides how it is read: stations do save PDFs under .jpg.
+    return _pdf_pages(path, name) if b"%PDF-" in head else _image_pages(path, name, head)
 
 
-def _split_image(path: Path, name: str) -> list[PageImage]:
+def _image_pages(path: Path, name: str, head: bytes) -> Iterator[PageImage]:
     try:
-        with Image.open(path) as opened:
-            pages = []
-            for index, frame in enumerate(ImageSequence.Iterator(opened), start=1):
-                if index > MAX_PAGES_PER_FILE:
-                    raise UnreadableFileError(f"{name}: more than {MAX_PAGES_PER_FILE} pages")
-                _check_size(name, frame.size)
-                rgb = np.asarray(frame.convert("RGB"))
-                pages.append(PageImage(name, index, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)))
-            return pages
-    except Image.DecompressionBombError as exc:
-        raise UnreadableFileError(f"{name}: absurd pixel count ({exc})") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise UnreadableFileError(f"{name}: not a readable image ({type(exc).__name__}: {exc})") from exc
+        opened = Image.open(path)
+    except Image.DecompressionBombError:
+        raise RefusedFile(name, f"absurd pixel count (more than {MAX_PIXELS_PER_PAGE:,} px on a page)") from None
+    except UnidentifiedImageError:
+        if head[:4] in (b"II*\x00", b"MM\x00*"):
+            raise RefusedFile(name, "holds no page (a TIFF without a readable page)") from None
+        raise RefusedFile(name, "not a readable image (the content is not a JPEG, PNG, TIFF or PDF)") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise RefusedFile(name, f"not a readable image (damaged: {_one_line(exc)})") from None
+    with opened:
+        kind = opened.format or "image"
+        try:
+            sizes = [frame.size for frame in ImageSequence.Iterator(opened)]  # reads headers, decodes nothing
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise RefusedFile(name, f"not a readable image (damaged {kind}: {_one_line(exc)})") from None
+        _check_page_count(name, len(sizes))
+        for size in sizes:
+            _check_size(name, size)
+        for index in range(len(sizes)):
+            try:
+                opened.seek(index)
+                rgb = np.asarray(opened.convert("RGB"))
+            except (OSError, SyntaxError, ValueError, EOFError) as exc:
+                raise RefusedFile(name, f"not a readable image (truncated or damaged {kind}: "
+                                        f"{_one_line(exc)})") from None
+            yield PageImage(name, index + 1, cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
 
 
-def _split_pdf(path: Path, name: str) -> list[PageImage]:
+def _pdf_pages(path: Path, name: str) -> Iterator[PageImage]:
+    import pdfplumber
     import pypdfium2
+    import pypdfium2.raw as pdfium_c
 
     try:
         document = pypdfium2.PdfDocument(str(path))
     except pypdfium2.PdfiumError as exc:
-        raise UnreadableFileError(f"{name}: not a readable PDF ({exc})") from exc
+        if "password" in str(exc).lower():
+            raise RefusedFile(name, "password-protected PDF (ask the sender for a copy without a password)") from None
+        detail = re.search(r"PDFium: ([^)]*)", str(exc))
+        raise RefusedFile(name, f"not a readable PDF ({detail.group(1) if detail else exc})") from None
+    scale = PDF_RENDER_DPI / 72
     try:
-        if len(document) > MAX_PAGES_PER_FILE:
-            raise UnreadableFileError(f"{name}: {len(document)} pages, more than {MAX_PAGES_PER_FILE}")
-        scale = PDF_RENDER_DPI / 72
-        text_layers = _pdf_text_lines(path, scale)
-        pages = []
+        _check_page_count(name, len(document))
+        if pdfium_c.FPDFDoc_GetJavaScriptActionCount(document) > 0 or _pdf_has_javascript(path):
+            raise RefusedFile(name, "PDF with JavaScript (active content has no place in a scan)")
         for index in range(len(document)):
-            page = document[index]
-            width, height = page.get_size()
-            _check_size(name, (int(width * scale), int(height * scale)))
-            rgb = page.render(scale=scale).to_numpy()[:, :, :3]
-            image = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
-            pages.append(PageImage(name, index + 1, image, text_layers.get(index)))
-        return pages
+            _check_pdf_page(name, document[index], index, scale)
+        with pdfplumber.open(path) as text_pdf:
+            for index in range(len(document)):
+                rgb = document[index].render(scale=scale).to_numpy()[:, :, :3]
+                image = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
+                yield PageImage(name, index + 1, image, _pdf_text_lines(text_pdf, index, scale))
     finally:
         document.close()
 
 
-def _pdf_text_lines(path: Path, scale: float) -> dict[int, tuple[TextLine, ...]]:
-    """Words of each page's text layer as text lines in rendered-page pixels (pdfplumber)."""
-    import pdfplumber
+def _check_pdf_page(name: str, page, index: int, scale: float) -> None:
+    import pypdfium2.raw as pdfium_c
 
-    layers = {}
-    try:
-        with pdfplumber.open(path) as pdf:
-            for index, page in enumerate(pdf.pages):
-                words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
-                text = "".join(w["text"] for w in words)
-                if len(text) < MIN_TEXT_LAYER_CHARS or "(cid:" in text:  # no text, or glyphs without unicode
+    width, height = page.get_size()
+    _check_size(name, (int(width * scale), int(height * scale)))
+    for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,)):
+        width, height = image.get_px_size()  # the image as stored, which the renderer would decode
+        if width * height > MAX_PIXELS_PER_PAGE:
+            raise RefusedFile(name, f"absurd pixel count (an image of {width}×{height} px on page "
+                                      f"{index + 1})")
+
+
+def _pdf_has_javascript(path: Path) -> bool:
+    """Any action of the file, at any level (open action, page, link, form field), that runs a script."""
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.pdftypes import PDFStream
+
+    with open(path, "rb") as handle:
+        try:
+            document = PDFDocument(PDFParser(handle))
+        except Exception:  # noqa: BLE001 - pdfminer raises many kinds; PDFium read the file, its answer stands
+            return False
+        for xref in document.xrefs:
+            for object_id in xref.get_objids():
+                try:
+                    found = document.getobj(object_id)
+                except Exception:  # noqa: BLE001 - an object pdfminer cannot parse holds no action it could see
                     continue
-                lines = [TextLine(w["text"], (int(w["x0"] * scale), int(w["top"] * scale),
-                                              int(w["x1"] * scale), int(w["bottom"] * scale)), 1.0) for w in words]
-                layers[index] = tuple(reading_order(lines))
+                entries = found.attrs if isinstance(found, PDFStream) else found
+                if isinstance(entries, dict) and ("JS" in entries or "JavaScript" in entries):
+                    return True
+    return False
+
+
+def _pdf_text_lines(pdf, index: int, scale: float) -> tuple[TextLine, ...] | None:
+    """Words of a page's text layer as text lines in rendered-page pixels (pdfplumber)."""
+    page = pdf.pages[index]
+    try:
+        words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
     except Exception:  # noqa: BLE001 - pdfminer raises many kinds; no text layer then, OCR reads the page
-        return {}
-    return layers
+        return None
+    finally:
+        page.close()  # pdfplumber keeps each page's layout until told: a long PDF would pile them up
+    text = "".join(w["text"] for w in words)
+    if len(text) < MIN_TEXT_LAYER_CHARS or "(cid:" in text:  # no text, or glyphs without unicode
+        return None
+    lines = [TextLine(w["text"], (int(w["x0"] * scale), int(w["top"] * scale),
+                                  int(w["x1"] * scale), int(w["bottom"] * scale)), 1.0) for w in words]
+    return tuple(reading_order(lines))
+
+
+def _check_page_count(name: str, count: int) -> None:
+    if count == 0:
+        raise RefusedFile(name, "holds no page")
+    if count > LIMITS.max_pages_per_file:
+        raise RefusedFile(name, f"{count} pages, more than {LIMITS.max_pages_per_file} in one file "
+                                  f"(split it into claims)")
 
 
 def _check_size(name: str, size: tuple[int, int]) -> None:
     width, height = size
-    if width < 32 or height < 32:
-        raise UnreadableFileError(f"{name}: page too small to be a scan ({width}×{height} px)")
+    if width < MIN_PAGE_SIDE or height < MIN_PAGE_SIDE:
+        raise RefusedFile(name, f"page too small to be a scan ({width}×{height} px)")
     if width * height > MAX_PIXELS_PER_PAGE:
-        raise UnreadableFileError(f"{name}: absurd pixel count ({width}×{height} px)")
+        raise RefusedFile(name, f"absurd pixel count ({width}×{height} px)")
+
+
+def _one_line(error: Exception) -> str:
+    return " ".join(str(error).split())[:160]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
+
+_PLAIN_SUFFIX = re.compile(r"\.[a-z0-9]{1,8}")  # what a station's name ends with is kept only when plain
 
 
 def sha256_of(path: Path) -> str:
@@ -17,14 +20,21 @@ def sha256_of(path: Path) -> str:
 
 
 def archive_original(path: Path, archive_dir: Path, sha256: str) -> Path:
-    """Copy `path` into the archive as <sha[:2]>/<sha><suffix>; a file already there is kept."""
-    target = archive_dir / sha256[:2] / f"{sha256}{path.suffix.lower()}"
+    """Copy `path` into the archive as <sha[:2]>/<sha><suffix>; a file already there is kept.
+
+    The copy is written beside its place and renamed into it: a crash or a full disk leaves no
+    half-written original under the hash (and a full disk leaves no partial copy either)."""
+    suffix = path.suffix.lower()
+    target = archive_dir / sha256[:2] / f"{sha256}{suffix if _PLAIN_SUFFIX.fullmatch(suffix) else ''}"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + f".{os.getpid()}.partial")
-    shutil.copyfile(path, partial)
-    with open(partial, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(partial, target)
+    try:
+        shutil.copyfile(path, partial)
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return target

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, delete, select
 
 from extractors.model import Document as ExtractedDocument
@@ -27,9 +27,19 @@ def packet_by_hash(session: Session, content_hash: str) -> Packet | None:
     return session.exec(select(Packet).where(Packet.content_hash == content_hash)).first()
 
 
-def new_claim_id(session: Session, received: date) -> str:
-    count = len(session.exec(select(Packet.id)).all())
-    return f"C{received.year}-{count + 1:06d}"
+def claim_id_for(packet: Packet) -> str:
+    """Claim numbers follow the packets' ids: unique however many processes register at once."""
+    return f"C{packet.received_date.year}-{packet.id:06d}"
+
+
+def take_decision_turn(session: Session) -> None:
+    """A decision reads the member's ledger and adds to it: one decision at a time across processes,
+    until the transaction ends (PostgreSQL: an advisory lock; SQLite: its one write lock, taken by an
+    empty write before anything is read)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(text("SELECT pg_advisory_xact_lock(7185302)"))
+    else:
+        session.exec(text("UPDATE packet SET id = id WHERE 0 = 1"))
 
 
 def current_decision(session: Session, packet_id: int) -> Decision | None:

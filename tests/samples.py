@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import cv2
@@ -89,3 +91,55 @@ def create_postgres_database(template: str | None = None) -> str:
         connection.execute(text(f"CREATE DATABASE {name}{copy}"))
     admin.dispose()
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+# --- the watch folder, run as a user runs it ----------------------------------------------
+
+def start_watcher(inbox: Path, home: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`claims watch INBOX` in a process group of its own: a test can kill it together with its
+    Prefect server, as a dying machine would."""
+    env = {**os.environ, "CLAIMS_HOME": str(home), **(env or {})}
+    return subprocess.Popen([sys.executable, "-m", "flows.cli", "watch", str(inbox), "--settle-seconds", "1",
+                             "--poll-seconds", "0.2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def stop_watcher(watcher: subprocess.Popen) -> tuple[str, str]:
+    """SIGTERM (the watcher finishes the packet in hand, then stops); what it printed."""
+    os.killpg(watcher.pid, signal.SIGTERM)
+    return watcher.communicate(timeout=120)
+
+
+def kill_watcher(watcher: subprocess.Popen) -> tuple[str, str]:
+    """SIGKILL to the watcher and everything it started, as when the machine dies; what it printed."""
+    os.killpg(watcher.pid, signal.SIGKILL)
+    return watcher.communicate(timeout=60)
+
+
+def inbox_is_empty(inbox: Path) -> bool:
+    """Nothing waiting in the inbox and nothing taken but unfinished."""
+    waiting = [p for p in inbox.iterdir() if not p.name.startswith(".")]
+    processing = inbox / ".claims" / "processing"
+    return not waiting and not (processing.exists() and any(processing.iterdir()))
+
+
+def packets_in_db(home: Path) -> list:
+    from sqlmodel import Session, select
+
+    from store.db import get_engine
+    from store.models import Packet
+
+    url = db_url_of(home)
+    if url.startswith("sqlite") and not (home / "claims.db").exists():
+        return []  # the watcher has not created it yet
+    with Session(get_engine(url)) as session:
+        return list(session.exec(select(Packet)).all())
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -3,11 +3,7 @@ mid-packet, a restart; every packet decided exactly once, every original archive
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,32 +12,11 @@ from sqlmodel import Session, select
 from flows.watch import Inbox
 from store.archive import sha256_of
 from store.db import get_engine
-from store.models import Decision, Original, Packet
-from tests.samples import ROOT, SAMPLES, db_url_of, new_home
-
-
-def start_watcher(inbox: Path, home: Path) -> subprocess.Popen:
-    env = {**os.environ, "CLAIMS_HOME": str(home)}
-    return subprocess.Popen([sys.executable, "-m", "flows.cli", "watch", str(inbox), "--settle-seconds", "1",
-                             "--poll-seconds", "0.2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
-
-
-def packets_in_db(home: Path) -> list[Packet]:
-    url = db_url_of(home)
-    if url.startswith("sqlite") and not (home / "claims.db").exists():
-        return []  # the watcher has not created it yet
-    with Session(get_engine(url)) as session:
-        return list(session.exec(select(Packet)).all())
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
+from store.models import Decision, Original
+from tests.samples import (
+    SAMPLES, db_url_of, inbox_is_empty, kill_watcher, new_home, packets_in_db, start_watcher, stop_watcher,
+    wait_until,
+)
 
 
 def test_inbox_takes_a_packet_only_when_it_is_complete(tmp_path):
@@ -80,8 +55,7 @@ def test_watcher_survives_a_kill_mid_packet_and_decides_every_packet_exactly_onc
         (first / ".ready").touch()
         wait_until(lambda: any(p.status == "received" for p in packets_in_db(home)), 240, "the first packet to start")
         time.sleep(2)  # somewhere in the middle of reading its pages
-        os.killpg(watcher.pid, signal.SIGKILL)  # the machine dies: the watcher and its Prefect server
-        watcher.wait(timeout=30)
+        kill_watcher(watcher)  # the machine dies: the watcher and its Prefect server
         assert (inbox / ".claims" / "processing" / "01_outpatient_pays").is_dir()  # left over, not lost
 
         # More packets arrive while no watcher runs; one without a marker, one a rescan of the first.
@@ -93,11 +67,9 @@ def test_watcher_survives_a_kill_mid_packet_and_decides_every_packet_exactly_onc
         (inbox / "01_rescan" / "notes.jpg").write_text("not an image", encoding="utf-8")
 
         watcher = start_watcher(inbox, home)
-        wait_until(lambda: not any(p for p in inbox.iterdir() if not p.name.startswith("."))
-                   and not any((inbox / ".claims" / "processing").iterdir()), 400, "the inbox to empty")
+        wait_until(lambda: inbox_is_empty(inbox), 400, "the inbox to empty")
     finally:
-        os.killpg(watcher.pid, signal.SIGTERM)
-        output, errors = watcher.communicate(timeout=60)
+        output, errors = stop_watcher(watcher)
 
     packets = packets_in_db(home)
     assert sorted(p.name for p in packets) == ["01_outpatient_pays", "02_under_deductible"]  # the rescan is the same packet
