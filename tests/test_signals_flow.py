@@ -206,3 +206,25 @@ def test_the_same_receipt_again_from_its_member_and_from_another_member_is_signa
     assert (foreign.severity, foreign.member_id) == ("high", LI)  # known from the held packet's ID copy
     assert [(p["claim_id"], p["member_id"], p["standing"]) for p in foreign.evidence["presented_in"]] == [
         ("C2026-000001", ZHANG, "counted"), (again["claim_id"], ZHANG, "not_counted")]
+
+
+def test_a_member_who_sends_the_same_packet_again_and_again_becomes_a_frequent_claimant(copied_samples_home, tmp_path):
+    """Four more packets of the first member (renamed files, so new packets with cached readings): with
+    the two decided before, six claims in the policy year, the floor of frequent_claimant in a population
+    too small for a percentile."""
+    inbox = tmp_path / "inbox"
+    for copy in ("a", "b", "c", "d"):
+        folder = inbox / f"04{copy}_sent_again"
+        shutil.copytree(SAMPLES / FIRST, folder, ignore=shutil.ignore_patterns("*.truth.json"))
+        (folder / "id_copy.jpg").rename(folder / f"id_copy_{copy}.jpg")
+    result = run_claims("run", str(inbox), "--json", home=copied_samples_home)
+    assert result.returncode == 0, result.stderr[-2000:]
+    last = json.loads(result.stdout.splitlines()[-1])
+
+    url = db_url_of(copied_samples_home)
+    [frequent] = raised_signals(url, "frequent_claimant")
+    assert (frequent.claim_id, frequent.member_id, frequent.status) == (last["claim_id"], ZHANG, "open")
+    assert (frequent.evidence["claims"], frequent.evidence["threshold"], frequent.evidence["members"]) == (6, "6", 3)
+    assert len(raised_signals(url, "duplicate_receipt")) == 4
+    nightly_flow(load_settings(str(copied_samples_home)))  # the nightly refresh keeps it, once
+    assert [(s.id, s.status) for s in raised_signals(url, "frequent_claimant")] == [(frequent.id, "open")]
