@@ -19,6 +19,7 @@ from flows.signals import decide_signal
 from pipeline.errors import BadInputError
 from pipeline.normalize import mask_name
 from pipeline.signals import signal_rules
+from review.ids import RecordId
 from review.service import ForbiddenError, NotFoundError, effective_status
 from store import repository
 from store.db import session_scope
@@ -101,13 +102,13 @@ def add_routes(app: FastAPI, db_url: str, current_user, posted_form, render) -> 
                       rules=signal_rules(), statuses=SIGNAL_STATUSES)
 
     @app.get("/signals/{signal_id}", response_class=HTMLResponse)
-    async def signal_page(request: Request, signal_id: int):
+    async def signal_page(request: Request, signal_id: RecordId):
         user, csrf = current_user(request)
         _require_supervisor(user)
         return render(request, "signal.html", user, csrf, **_signal_view(db_url, signal_id))
 
     @app.post("/signals/{signal_id}/{verdict}")
-    async def signal_verdict(request: Request, signal_id: int, verdict: str):
+    async def signal_verdict(request: Request, signal_id: RecordId, verdict: str):
         user, form = await posted_form(request)
         _require_supervisor(user)
         shown = _signal_view(db_url, signal_id)  # 404 for a signal that does not exist
