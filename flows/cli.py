@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -75,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--settle-seconds", type=float, default=30.0, help="see `claims watch` (30)")
     serve.add_argument("--poll-seconds", type=float, default=10.0, help="how often the inbox is looked at (10)")
     serve.add_argument("--nightly-cron", default="0 2 * * *", help="when the nightly run starts (cron, default 02:00)")
+    serve.add_argument("--work-pool", metavar="POOL",
+                       help="register the deployments in this Prefect work pool and run one of its workers: "
+                            "`prefect worker start --pool POOL` on other machines shares the packets")
     _common_options(serve)
     serve.set_defaults(handler=_serve)
 
@@ -154,6 +158,7 @@ def _run(args) -> int:
         packets.remove(packet)
     if args.workers > 1 or args.dask_address:
         return _run_batch(args, settings, packets)
+    _load_models_while_prefect_starts(settings)
     failed = 0
     for packet in packets:
         started = time.monotonic()
@@ -168,6 +173,32 @@ def _run(args) -> int:
         failed += result.status == "error"
         _print_result(result, args.json, time.monotonic() - started)
     return 1 if failed else 0
+
+
+def _load_models_while_prefect_starts(settings) -> None:
+    """Prefect's temporary server takes seconds to start: the OCR models load meanwhile."""
+    import threading
+
+    from pipeline.ocr import get_engine
+
+    failed: list[Exception] = []
+
+    def start_server() -> None:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        try:
+            SubprocessASGIServer().start()  # the one server of this process, which the first flow uses
+        except Exception as error:  # noqa: BLE001 - raised again in the main thread
+            failed.append(error)
+
+    starter = None if os.environ.get("PREFECT_API_URL") else threading.Thread(target=start_server, daemon=True)
+    if starter is not None:
+        starter.start()
+    get_engine(settings.ocr_engine, settings.ocr_threads)
+    if starter is not None:
+        starter.join()
+    if failed:
+        raise failed[0]
 
 
 def _run_batch(args, settings, packets) -> int:
@@ -238,7 +269,7 @@ def _serve(args) -> int:
     from flows.serve import serve_intake
 
     serve_intake(args.inbox, settings.claims_home, settings.db_url, args.settle_seconds, args.poll_seconds,
-                 args.nightly_cron)
+                 args.nightly_cron, args.work_pool)
     return 0
 
 

@@ -2,7 +2,8 @@
 
 The watcher is a short flow scheduled every few seconds (one look at the inbox, stateless,
 so a restart loses nothing); the nightly run is scheduled by cron. Both are limited to one
-run at a time. On several machines, point PREFECT_API_URL at a shared Prefect server.
+run at a time. With `--work-pool`, the deployments go to a Prefect work pool instead, whose
+workers on several machines share the packets (flows/pool.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Iterator
 from prefect import flow, serve
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from flows.pool import register
 from flows.settings import load_settings
 from pipeline.errors import ClaimsError
 
@@ -43,7 +45,13 @@ def nightly_run(claims_home: str, db_url: str) -> str:
 
 
 def serve_intake(inbox: Path, claims_home: Path, db_url: str, settle_seconds: float, poll_seconds: float,
-                 nightly_cron: str) -> None:
+                 nightly_cron: str, work_pool: str | None = None) -> None:
+    if work_pool:
+        with _prefect_api():
+            register(work_pool, inbox, load_settings(claims_home, db_url), settle_seconds, poll_seconds, nightly_cron)
+            # This machine is one of the pool's workers; `prefect worker start --pool POOL` adds others.
+            subprocess.run([sys.executable, "-m", "prefect", "worker", "start", "--pool", work_pool], check=False)
+        return
     common = {"claims_home": str(claims_home), "db_url": db_url}
     deployments = (
         watch_inbox.to_deployment("watch-inbox", interval=poll_seconds, concurrency_limit=1,
@@ -51,12 +59,19 @@ def serve_intake(inbox: Path, claims_home: Path, db_url: str, settle_seconds: fl
                                               **common}),
         nightly_run.to_deployment("nightly", cron=nightly_cron, concurrency_limit=1, parameters=common),
     )
+    with _prefect_api():
+        serve(*deployments)
+
+
+@contextmanager
+def _prefect_api() -> Iterator[None]:
+    """PREFECT_API_URL's server, or one started here: Prefect's temporary server runs no scheduler."""
     if os.environ.get("PREFECT_API_URL"):
-        serve(*deployments)
+        yield
         return
-    # Prefect's temporary in-process server runs no scheduler: schedules need a real one.
     with _local_prefect_server() as api_url, temporary_settings(updates={PREFECT_API_URL: api_url}):
-        serve(*deployments)
+        os.environ["PREFECT_API_URL"] = api_url  # for the worker process
+        yield
 
 
 @contextmanager

@@ -178,7 +178,7 @@ def watch(inbox_path: Path, settings: Settings, settle_seconds: float = 30.0, po
         if time.monotonic() >= resume_at:
             try:
                 for entry in inbox.complete():
-                    _take(inbox, entry)
+                    take(inbox, entry)
                 _, waiting = _work_through(inbox, settings, report, stop)
             except Exception as error:  # noqa: BLE001 - the inbox itself failed (a share away): look again later
                 log.error("inbox %s: %s", inbox_path, _one_line(error))
@@ -198,12 +198,12 @@ def watch_once(inbox_path: Path, settings: Settings, settle_seconds: float = 30.
     inbox = Inbox(inbox_path, settle_seconds)
     inbox.purge_finished()
     for entry in inbox.settled():
-        _take(inbox, entry)
+        take(inbox, entry)
     done, _ = _work_through(inbox, settings, report, lambda: False)
     return done
 
 
-def _take(inbox: Inbox, entry: Path) -> None:
+def take(inbox: Inbox, entry: Path) -> None:
     try:
         inbox.take(entry)
     except OSError as error:  # this entry only (a name too long to count, no permission): the rest go on
@@ -217,14 +217,15 @@ def _work_through(inbox: Inbox, settings: Settings, report, stop) -> tuple[int, 
     for taken in inbox.left_over():
         if stop():
             break
-        outcome = _work_on(taken, inbox, settings, report)
+        outcome = work_on(taken, inbox, settings, report)
         if outcome is Outcome.LATER:
             return done, True
         done += outcome is Outcome.DONE
     return done, False
 
 
-def _work_on(taken: Path, inbox: Inbox, settings: Settings, report) -> Outcome:
+def work_on(taken: Path, inbox: Inbox, settings: Settings,
+            report: Callable[[PacketResult], None] = lambda result: None) -> Outcome:
     from flows.intake import process_packet
 
     with inbox.hold(taken) as ours:

@@ -6,7 +6,9 @@ Prints, for the same pages in the same run:
 - the raw OCR engine time (engine.read on every upright page, one process): the baseline;
 - `claims run` in one process, and with `--workers 2` on a local Dask cluster:
   wall time, pages per minute, the time around OCR as a share of the raw OCR time,
-  and the peak resident memory of each process (sampled every 0.2 s).
+  and the peak resident memory of each process (sampled every 0.2 s);
+  each cold (the command starts Prefect's temporary server, as on a mailroom PC) and
+  against a Prefect server already running (as under `claims serve` or on several machines).
 Each packet is a copy of a sample packet with its files made unique (a trailing JPEG
 comment), so nothing is skipped as already seen and no page comes from the cache.
 """
@@ -60,14 +62,15 @@ def raw_ocr_seconds(inbox: Path, engine_name: str) -> float:
     return time.monotonic() - started
 
 
-def timed_run(inbox: Path, engine_name: str, workers: int) -> tuple[float, list[float]]:
+def timed_run(inbox: Path, engine_name: str, workers: int, api_url: str | None) -> tuple[float, list[float]]:
     """Wall seconds of `claims run`, and the peak RSS (MB) of every process of its tree."""
     home = Path(tempfile.mkdtemp(prefix="claims-bench-"))
+    env = {**os.environ, "CLAIMS_HOME": str(home), **({"PREFECT_API_URL": api_url} if api_url else {})}
     command = [sys.executable, "-m", "flows.cli", "run", str(inbox), "--ocr-engine", engine_name]
     if workers > 1:
         command += ["--workers", str(workers)]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "CLAIMS_HOME": str(home)},
+    process = subprocess.Popen(command, cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peaks: dict[int, float] = {}
 
@@ -91,6 +94,8 @@ def timed_run(inbox: Path, engine_name: str, workers: int) -> tuple[float, list[
 
 
 def main() -> None:
+    from flows.serve import _local_prefect_server
+
     parser = argparse.ArgumentParser()
     parser.add_argument("--engine", default="paddleocr")
     engine = parser.parse_args().engine
@@ -100,11 +105,15 @@ def main() -> None:
         raw = raw_ocr_seconds(inbox, engine)
         print(f"{pages} pages, engine {engine}")
         print(f"raw OCR (baseline)   {raw:7.1f} s   {60 * pages / raw:5.1f} pages/min")
-        for workers in (1, 2):
-            wall, peaks = timed_run(inbox, engine, workers)
-            print(f"claims run, {workers} worker{'s' if workers > 1 else ' '} {wall:7.1f} s   {60 * pages / wall:5.1f} pages/min"
-                  f"   ×{wall / raw:.2f} of raw OCR   around OCR {100 * (wall - raw) / raw:5.1f} %"
-                  f"   peak RSS per process (MB): {', '.join(f'{p:.0f}' for p in peaks[:4])}")
+        os.environ["PREFECT_HOME"] = str(Path(folder) / "prefect")  # the running server's state, thrown away after
+        with _local_prefect_server(port=4299) as api_url:
+            for server, url in (("cold", None), ("running server", api_url)):
+                for workers in (1, 2):
+                    wall, peaks = timed_run(inbox, engine, workers, url)
+                    print(f"claims run, {workers} worker{'s' if workers > 1 else ' '}, {server:<14} {wall:7.1f} s"
+                          f"   {60 * pages / wall:5.1f} pages/min   ×{wall / raw:.2f} of raw OCR"
+                          f"   around OCR {100 * (wall - raw) / raw:5.1f} %"
+                          f"   peak RSS per process (MB): {', '.join(f'{p:.0f}' for p in peaks[:4])}")
 
 
 if __name__ == "__main__":
