@@ -45,7 +45,7 @@ def test_the_sample_packets_go_through_the_intake_without_a_signal(processed_sam
 
 def test_a_photocopied_receipt_is_signalled_once_and_cleared_when_the_original_is_scanned(copied_samples_home, tmp_path):
     url = db_url_of(copied_samples_home)
-    photocopy_receipt(url, SECOND, tmp_path)
+    photocopy_receipt(url, SECOND, copied_samples_home)
     [signal] = raised_signals(url)
     assert (signal.rule, signal.status, signal.clause, signal.packet_id) == (
         "copy_not_original", "open", "M4.2.8", packet_id(url, SECOND))
@@ -76,9 +76,9 @@ def test_digits_and_capitals_a_clerk_confirmed_that_still_disagree_are_signalled
     assert "1300.00" in signal.summary
 
 
-def test_the_nightly_report_counts_signals_per_rule(copied_samples_home, tmp_path):
+def test_the_nightly_report_counts_signals_per_rule(copied_samples_home):
     url = db_url_of(copied_samples_home)
-    photocopy_receipt(url, SECOND, tmp_path)
+    photocopy_receipt(url, SECOND, copied_samples_home)
     summary = nightly_flow(load_settings(str(copied_samples_home)))
     facts = json.loads((copied_samples_home / "reports" / f"{summary.day.isoformat()}.json").read_text(encoding="utf-8"))
     assert facts["signals"] == {"copy_not_original": {"open": 1, "raised": 1, "dismissed": 0, "escalated": 0}}

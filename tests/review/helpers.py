@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -74,17 +75,17 @@ def current_decision(db_url: str, packet_name: str):
         return repository.current_decision(session, packet_id(db_url, packet_name))
 
 
-def photocopy_receipt(db_url: str, packet_name: str, folder: Path) -> int:
-    """Make the packet's receipt page a grey photocopy (a new image file; the stored one may be shared
-    with other tests) and decide the packet again, as if that is what had been scanned. Gives the page id."""
-    import cv2
-
+def photocopy_receipt(db_url: str, packet_name: str, home: Path) -> int:
+    """Make the packet's receipt page a grey photocopy (a new image in the home's pages folder; the stored
+    one may be shared with other tests) and decide the packet again, as if that is what had been scanned.
+    Gives the page id."""
     with session_scope(db_url) as session:
         page = session.exec(select(Page).join(Document, Document.page_id == Page.id)
                             .join(Packet, Packet.id == Document.packet_id)
                             .where(Packet.name == packet_name, Document.doc_type == "receipt")).one()
         grey = cv2.cvtColor(cv2.cvtColor(cv2.imread(page.image_path), cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
-        copy = folder / f"photocopy-{page.id}.png"
+        copy = home / "pages" / "photocopies" / f"{page.id}.png"
+        copy.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(copy), grey)
         page.image_path, page_id = str(copy), page.id
     redecide(db_url, packet_id(db_url, packet_name))

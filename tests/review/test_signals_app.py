@@ -14,9 +14,9 @@ ZHANG = "M498C31BC52"
 
 
 @pytest.fixture
-def copied(review_home, tmp_path):
+def copied(review_home):
     """The samples with the second packet's receipt scanned as a grey photocopy: one open signal."""
-    photocopy_receipt(review_home.db_url, SECOND, tmp_path)
+    photocopy_receipt(review_home.db_url, SECOND, review_home.home)
     [signal] = raised_signals(review_home.db_url)
     return signal
 
@@ -51,6 +51,8 @@ def test_a_supervisor_dismisses_only_with_a_reason_and_the_trail_keeps_it(client
     assert "票据疑为复印件" in listed and f'href="/signals/{copied.id}"' in listed
     page = client.get(f"/signals/{copied.id}").text
     assert f'href="/pages/{copied.evidence["page_id"]}/image"' in page and "M4.2.8" in page
+    scan = client.get(f"/pages/{copied.evidence['page_id']}/image")  # the evidence: the grey scan itself
+    assert scan.status_code == 200 and scan.headers["content-type"] == "image/png"
     csrf = csrf_of(page)
 
     assert client.post(f"/signals/{copied.id}/dismiss", data={"reason": "复印件为备份"},

@@ -14,11 +14,10 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
 SECOND, THIRD = "02_under_deductible", "03_missing_detail_list"
 
 
-def test_a_supervisor_dismisses_one_signal_with_a_reason_and_escalates_another(live_app, review_home, browser,
-                                                                               tmp_path):
+def test_a_supervisor_dismisses_one_signal_with_a_reason_and_escalates_another(live_app, review_home, browser):
     url = review_home.db_url
     for packet in (SECOND, THIRD):
-        photocopy_receipt(url, packet, tmp_path)
+        photocopy_receipt(url, packet, review_home.home)
     first, second = raised_signals(url)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1440, "height": 1000}, base_url=live_app)
