@@ -195,9 +195,10 @@ def _settled(document: Document, name: str) -> bool:
     return document.value(name) is not None and name not in document.needs_review
 
 
-def _severity(config: dict, key: str) -> str:
+def _severity(config: dict, case: str = "default") -> str:
+    """A rule's severity, or the one for this case when the rule's severity depends on it."""
     severity = config["severity"]
-    return severity if isinstance(severity, str) else severity.get(key, severity.get("default"))
+    return severity if isinstance(severity, str) else severity.get(case, severity.get("default"))
 
 
 # --- the rules -----------------------------------------------------------------------
@@ -256,7 +257,7 @@ def copy_not_original(facts: PacketFacts, history: History, rules: dict) -> list
             continue
         number = stored.document.value("invoice_number") or "（号码未读出）"
         found.append(Signal(
-            "copy_not_original", _severity(config, ""), _receipt_subject(facts, stored),
+            "copy_not_original", _severity(config), _receipt_subject(facts, stored),
             f"票据 {number} 的扫描页上没有红色或蓝色印章墨迹（{pixels} 个彩色像素，原件至少 "
             f"{config['min_coloured_ink_pixels']}），疑为复印件",
             {**_where(stored), "invoice_number": stored.document.value("invoice_number"),
@@ -317,7 +318,7 @@ def visit_after_receipt(facts: PacketFacts, history: History, rules: dict) -> li
         if visit is None or issued is None or visit <= issued:
             continue
         found.append(Signal(
-            "visit_after_receipt", _severity(config, ""), _receipt_subject(facts, stored),
+            "visit_after_receipt", _severity(config), _receipt_subject(facts, stored),
             f"票据 {receipt.value('invoice_number') or ''} 就诊日期 {visit} 晚于收费日期 {issued}",
             {**_where(stored), "invoice_number": receipt.value("invoice_number"), "visit_date": visit.isoformat(),
              "issue_date": issued.isoformat()},
@@ -345,7 +346,7 @@ def receipt_number_out_of_series(facts: PacketFacts, history: History, rules: di
             continue
         low, high, pace = judged
         found.append(Signal(
-            "receipt_number_out_of_series", _severity(config, ""), _receipt_subject(facts, stored),
+            "receipt_number_out_of_series", _severity(config), _receipt_subject(facts, stored),
             f"票据号 {number} 远离 {hospital} 已见的 {len(series)} 张票据号段（{day} 前后应在 {low}–{high} 之间，"
             f"约每天 {pace} 号）",
             {**_where(stored), "invoice_number": number, "hospital": hospital, "day": day.isoformat(),
@@ -388,7 +389,7 @@ def receipt_on_day_elsewhere(facts: PacketFacts, history: History, rules: dict) 
             continue
         stay = inside[0]
         found.append(Signal(
-            "receipt_on_day_elsewhere", _severity(config, ""), _receipt_subject(facts, stored),
+            "receipt_on_day_elsewhere", _severity(config), _receipt_subject(facts, stored),
             f"票据 {receipt.value('invoice_number') or ''} 在 {hospital} 就诊于 {day}，"
             f"而案件 {stay.claim_id} 显示当日住院于 {stay.hospital}（{stay.admitted} 至 {stay.discharged}）",
             {**_where(stored), "invoice_number": receipt.value("invoice_number"), "day": day.isoformat(),
@@ -428,7 +429,7 @@ def _top_tail(facts: PacketFacts, history: History, rules: dict, rule: str,
     if value < threshold:
         return []
     return [Signal(
-        rule, _severity(config, ""), f"member {facts.member_id} year {facts.year_start.isoformat()}",
+        rule, _severity(config), f"member {facts.member_id} year {facts.year_start.isoformat()}",
         f"成员 {facts.member_id} 本保单年度（自 {facts.year_start}）{value} {unit}，不低于阈值 {threshold}"
         + (f"（{len(values)} 名被保险人中的第 {config['percentile']} 百分位）" if tail is not None else ""),
         {"member_id": facts.member_id, "year_start": facts.year_start.isoformat(), "value": str(value),
@@ -469,7 +470,7 @@ def paid_before_blacklisting(packet_id: int, claim_id: str, member_id: str, year
     """A claim of the member's blacklisted year that was paid before the blacklisting (M4.2.26)."""
     config = (rules or signal_rules())["paid_before_blacklisting"]
     return Signal(
-        "paid_before_blacklisting", _severity(config, ""), f"packet {packet_id} year {year_start.isoformat()}",
+        "paid_before_blacklisting", _severity(config), f"packet {packet_id} year {year_start.isoformat()}",
         f"成员 {member_id} 已列入 {year_start} 起保单年度的黑名单，案件 {claim_id} 此前已付 {paid:.2f} 元，未自动追回",
         {"member_id": member_id, "year_start": year_start.isoformat(), "claim_id": claim_id, "paid": f"{paid:.2f}"},
         config.get("clause"),
