@@ -16,6 +16,7 @@ comment), so nothing is skipped as already seen and no page comes from the cache
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -66,12 +67,12 @@ def timed_run(inbox: Path, engine_name: str, workers: int, api_url: str | None) 
     """Wall seconds of `claims run`, and the peak RSS (MB) of every process of its tree."""
     home = Path(tempfile.mkdtemp(prefix="claims-bench-"))
     env = {**os.environ, "CLAIMS_HOME": str(home), **({"PREFECT_API_URL": api_url} if api_url else {})}
-    command = [sys.executable, "-m", "flows.cli", "run", str(inbox), "--ocr-engine", engine_name]
+    command = [sys.executable, "-m", "flows.cli", "run", str(inbox), "--ocr-engine", engine_name, "--json"]
     if workers > 1:
         command += ["--workers", str(workers)]
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     peaks: dict[int, float] = {}
 
     def sample() -> None:
@@ -86,10 +87,15 @@ def timed_run(inbox: Path, engine_name: str, workers: int, api_url: str | None) 
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    process.wait()
+    output = process.communicate()[0]  # one JSON line per packet; the pipe never fills up
     sampler.join()
     wall = time.monotonic() - started
     shutil.rmtree(home, ignore_errors=True)
+    decided = [row for row in map(json.loads, output.splitlines()) if row["status"] not in ("error", "quarantined")]
+    packets = sum(COPIES.values())
+    if process.returncode != 0 or len(decided) != packets:  # a figure only counts if the work was done
+        raise SystemExit(f"claims run with {workers} worker(s) failed: exit {process.returncode}, "
+                         f"{len(decided)} of {packets} packets decided")
     return wall, sorted((p for p in peaks.values() if p > 200), reverse=True)  # the Python processes
 
 
