@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import yaml
@@ -63,14 +64,19 @@ def _write_model_dir(folder: Path, model_name: str, onnx_file: Path) -> None:
     meta = {"Global": {"model_name": model_name}, **build_inference_meta(model_name)}
     if model_name == RECOGNITION_MODEL:
         meta["PostProcess"]["character_dict"] = _character_list(onnx_file)
-    partial = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    # Several processes may start on a fresh CLAIMS_HOME at once (workers of a pool): each writes its
+    # own folder and renames it into place; another process never sees a half-written or removed one.
+    partial = folder.with_name(f"{folder.name}.partial-{uuid.uuid4().hex}")
     partial.mkdir(parents=True)
     shutil.copyfile(onnx_file, partial / "inference.onnx")
     with open(partial / "inference.yml", "w", encoding="utf-8") as out:
         yaml.safe_dump(meta, out, allow_unicode=True)
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.rename(folder)  # another process never sees a half-written folder
+    if folder.exists() and not (folder / "inference.yml").is_file():
+        shutil.rmtree(folder, ignore_errors=True)  # an incomplete folder left by an older version
+    try:
+        partial.rename(folder)
+    except OSError:  # another process put its complete folder there first
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def _character_list(onnx_file: Path) -> list[str]:
