@@ -171,10 +171,23 @@ def _decide_again(db_url: str, packet_id: int) -> PacketResult:
         # Decisions of one packet take turns: each reads the fields as the one before left them, and
         # supersedes its decision, so one stays current however many run at once.
         repository.lock_packet(session, packet_id)
-        record = session.get(Packet, packet_id)
-        draft = draft_claim(session, record, repository.load_documents(session, packet_id))
-        decision = adjudicate(draft.claim) if draft.claim is not None else None
-        return record_decision(session, record, draft, decision)
+        return _decide_stored(session, packet_id)
+
+
+def _decide_stored(session: Session, packet_id: int) -> PacketResult:
+    record = session.get(Packet, packet_id)
+    draft = draft_claim(session, record, repository.load_documents(session, packet_id))
+    decision = adjudicate(draft.claim) if draft.claim is not None else None
+    return record_decision(session, record, draft, decision)
+
+
+def decide_later_claims_again(session: Session, member_id: str, packet_id: int) -> None:
+    """The member's claims that came in after this packet but were decided before it (another watcher
+    was faster) start their ledger from this one's: they are decided again, in the same transaction, so
+    a receipt in both is paid once. Under the decision turn already: no packet lock is taken here, which
+    would invert the order a clerk's correction takes them in."""
+    for later_packet in repository.later_packets_of_member(session, member_id, packet_id):
+        _decide_stored(session, later_packet)
 
 
 def policy_year_start(claim: dict) -> date:

@@ -34,7 +34,9 @@ from prefect.cache_policies import NO_CACHE
 
 from extractors.model import Document, OcrPage
 from extractors.registry import extract
-from flows.decisions import PacketResult, adjudicate, draft_claim, record_decision, stored_result
+from flows.decisions import (
+    PacketResult, adjudicate, decide_later_claims_again, draft_claim, record_decision, stored_result,
+)
 from flows.locks import exclusive
 from flows.packets import PacketFiles
 from flows.quarantine import set_aside
@@ -231,7 +233,10 @@ def finish(admission: Admission, readings: list[PageReading], problems: list[str
         draft = draft_claim(session, record, documents, problems)  # runs the checks; one decision at a time
         _save_pages_and_documents(session, record, readings, documents)
         decision = adjudicate_claim(draft.claim) if draft.claim is not None else None
-        return record_decision(session, record, draft, decision)
+        result = record_decision(session, record, draft, decision)
+        if record.member_id:
+            decide_later_claims_again(session, record.member_id, record.id)
+        return result
 
 
 # --- helpers of the flows -------------------------------------------------

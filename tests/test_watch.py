@@ -4,6 +4,8 @@ mid-packet, a restart; every packet decided exactly once, every original archive
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from store.archive import sha256_of
 from store.db import get_engine
 from store.models import Decision, Original
 from tests.samples import (
-    SAMPLES, db_url_of, inbox_is_empty, kill_watcher, new_home, packets_in_db, start_watcher, stop_watcher,
+    ROOT, SAMPLES, db_url_of, inbox_is_empty, kill_watcher, new_home, packets_in_db, start_watcher, stop_watcher,
     wait_until,
 )
 
@@ -40,6 +42,29 @@ def test_inbox_takes_a_packet_only_when_it_is_complete(tmp_path):
     taken = inbox.take(packet)
     assert taken.parent == inbox.processing and not packet.exists()
     assert inbox.take(packet) is None  # a second taker gets nothing
+
+
+def test_a_taken_packet_is_held_by_one_live_process_at_a_time(tmp_path):
+    inbox = Inbox(tmp_path, settle_seconds=0)
+    (tmp_path / "p1").mkdir()
+    taken = inbox.take(tmp_path / "p1")
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\nfrom pathlib import Path\nfrom flows.watch import Inbox\n"
+        f"with Inbox(Path({str(tmp_path)!r}), 0).hold(Path({str(taken)!r})) as ours:\n"
+        "    print(ours, flush=True)\n    time.sleep(600)\n")], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "True\n"
+        with inbox.hold(taken) as ours:
+            assert not ours  # another watcher works on it
+    finally:
+        holder.kill()  # it dies holding the packet: the kernel lets go for it
+        holder.wait()
+    with inbox.hold(taken) as ours:
+        assert ours
+        inbox.discard(taken)
+    with inbox.hold(taken) as ours:
+        assert not ours  # done and gone: nothing left to work on
+    assert inbox.left_over() == [] and list(inbox.finished.iterdir()) == []
 
 
 def test_watcher_survives_a_kill_mid_packet_and_decides_every_packet_exactly_once(tmp_path, database):
