@@ -8,6 +8,7 @@ from extractors.base import SpecExtractor
 from extractors.kinds import KINDS
 from extractors.layout import group_rows
 from extractors.model import Document, Field, OcrPage
+from extractors.terms import term_field
 from pipeline.normalize import clean_text
 from pipeline.ocr import TextLine
 
@@ -87,6 +88,9 @@ class DetailListExtractor(SpecExtractor):
         is_self_pay = any(m in str(name.value) for m in marks) or any(
             m in str(item[c].value) for c in ("category",) if c in item for m in marks)
         item["self_pay"] = Field(is_self_pay, name.confidence, page.index, name.box)
+        term = term_field(name)
+        if term is not None:  # the name as printed stays; the restored one is what term lists are matched on
+            item["term"] = term
         return item
 
 

@@ -6,6 +6,7 @@ import hashlib
 from datetime import date
 
 from extractors.model import Document
+from extractors.terms import restore_misreads
 from pipeline.errors import ClaimsError
 
 RECEIPT_MONEY = ("fund_paid", "additional_paid", "account_paid", "cash_paid", "third_party_paid",
@@ -83,6 +84,8 @@ def _record(record: Document) -> dict:
     for section in RECORD_SECTIONS:
         if record.value(section):
             out[section] = record.value(section)
+    if "diagnosis" in out:  # the plan's terms are matched on diagnoses as the dictionary reads them
+        out["diagnosis"] = restore_misreads(out["diagnosis"]).text
     return out
 
 
@@ -94,7 +97,7 @@ def _detail_list_for(receipt: Document, visit_date: str, documents: list[Documen
 
 
 def _detail_item(row: dict) -> dict:
-    item = {"name": str(row["name"].value), "amount": str(row["amount"].value)}
+    item = {"name": str(row.get("term", row["name"]).value), "amount": str(row["amount"].value)}
     if "category" in row:
         item["category"] = str(row["category"].value)
     if "days" in row:
