@@ -169,7 +169,8 @@ class Outcome(Enum):
 
 
 def watch(inbox_path: Path, settings: Settings, settle_seconds: float = 30.0, poll_seconds: float = 2.0,
-          stop: Callable[[], bool] = lambda: False, report: Callable[[PacketResult], None] = lambda result: None) -> None:
+          stop: Callable[[], bool] = lambda: False,
+          report: Callable[[PacketResult], None] = lambda result: None) -> None:
     """Process complete packets as they arrive until `stop()` says so; keep going whatever happens."""
     inbox = Inbox(inbox_path, settle_seconds)
     inbox.purge_finished()
@@ -236,8 +237,8 @@ def work_on(taken: Path, inbox: Inbox, settings: Settings,
         ref = packet.ref
         refused = refusal(packet)
         try:
-            if refused:
-                log.warning("packet %s… set aside as a whole: %s", ref, refused)
+            if refused:  # the reason names files: it goes beside the packet, not into the log
+                log.warning("packet %s… set aside as a whole in quarantine/packets, with the reason", ref)
                 set_aside(taken, settings.quarantine_dir / "packets", refused, name=readable(name))
                 result = PacketResult(packet.name, "quarantined", reason=refused)
             else:
@@ -247,7 +248,8 @@ def work_on(taken: Path, inbox: Inbox, settings: Settings,
             if _is_transient(error):
                 log.warning("packet %s… waits where it is: %s", ref, reason)
                 return Outcome.LATER
-            log.error("packet %s… could not be processed, set aside as a whole: %s", ref, reason)
+            log.error("packet %s… could not be processed (%s), set aside as a whole in quarantine/packets",
+                      ref, type(error).__name__)
             set_aside(taken, settings.quarantine_dir / "packets", reason, name=readable(name))
             result = PacketResult(packet.name, "error", reason=reason)
         report(result)

@@ -3,7 +3,12 @@
 import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
+import urllib.request
 
 # Flows run in-process by tests talk to one local Prefect server for the whole session,
 # kept out of the user's home (set before anything imports prefect).
@@ -13,7 +18,9 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import pytest
 
-from tests.samples import CALIBRATION, DATABASES, SAMPLES, create_postgres_database, db_url_of, new_home, run_claims
+from tests.samples import (
+    CALIBRATION, DATABASES, SAMPLES, create_postgres_database, db_url_of, new_home, run_claims, wait_until,
+)
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +62,32 @@ def copied_samples_home(processed_samples, tmp_path):
         url = create_postgres_database(template=source_url)
         (copy / "claims.toml").write_text(f'db_url = "{url}"\n', encoding="utf-8")
     return copy
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory):
+    """One Prefect server for the watcher processes tests start (PREFECT_API_URL in their environment), as
+    the README sets up several machines: a watcher then starts in seconds, and killing a watcher leaves the
+    server up, as when one machine dies."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-server")),
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"}
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
+                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api"
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"{api}/health", timeout=2):
+                return True
+        except OSError:
+            return server.poll() is not None  # died: stop waiting, the assert below says so
+
+    wait_until(healthy, 180, "the Prefect server")
+    assert server.poll() is None, "the Prefect server did not start"
+    yield {"PREFECT_API_URL": api}
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=60)

@@ -28,7 +28,7 @@ from tests.tools.make_bad_inputs import (
 
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))
 EXPECTED = MANIFEST["files"]
-GOOD = "02_under_deductible"
+GOOD = "03_missing_detail_list"
 MEMORY_LIMIT = 1 << 30  # bytes of address space for reading every bad file; a bomb decoded needs GBs
 
 
@@ -104,9 +104,9 @@ def bad_inbox(tmp_path):
     return inbox
 
 
-def test_a_watcher_sets_aside_every_bad_input_and_decides_the_good_packet(tmp_path, bad_inbox, database):
+def test_a_watcher_sets_aside_every_bad_input_and_decides_the_good_packet(tmp_path, bad_inbox, database, prefect_api):
     inbox, home = bad_inbox, new_home(tmp_path / "home", database)
-    watcher = start_watcher(inbox, home)
+    watcher = start_watcher(inbox, home, prefect_api)
     try:
         wait_until(lambda: inbox_is_empty(inbox) or watcher.poll() is not None, 600, "the inbox to empty")
         assert watcher.poll() is None  # the service keeps running
@@ -150,7 +150,7 @@ def test_a_watcher_sets_aside_every_bad_input_and_decides_the_good_packet(tmp_pa
         for name in ("passwd.jpg", "pipe.pdf", "packet_with_a_link"):
             assert "never followed" in (quarantine / "packets" / f"{name}.reason.txt").read_text(encoding="utf-8")
             assert Path(name).stem not in packets
-        assert (quarantine / "packets" / "passwd.jpg").is_symlink()  # kept as the link it was, not a copy of /etc/passwd
+        assert (quarantine / "packets" / "passwd.jpg").is_symlink()  # the link it was, not a copy of /etc/passwd
 
         # Awkward names: stored and shown as text, every original archived, nothing written outside its folder.
         awkward = packets["．．"]

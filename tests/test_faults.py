@@ -14,12 +14,10 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from contextlib import contextmanager
 from decimal import Decimal
@@ -34,41 +32,13 @@ from store.archive import sha256_of
 from store.db import get_engine
 from store.models import Decision, LedgerEntry, Member, Original, Packet, Payment
 from tests.samples import (
-    POSTGRES_URL, ROOT, SAMPLES, db_url_of, inbox_is_empty, kill_watcher, new_home, packets_in_db, run_claims,
+    POSTGRES_URL, ROOT, SAMPLES, db_url_of, inbox_is_empty, kill_watcher, new_home, packets_in_db,
     start_watcher, stop_watcher, wait_until,
 )
 from tests.tools.make_bad_inputs import write_packet_with_files
 
 # Two claims of one member (the second's ledger starts from the first) and another member's: 14 pages.
 PACKETS = ["01_outpatient_pays", "03_missing_detail_list", "04_second_claim_same_member"]
-
-
-@pytest.fixture(scope="module")
-def prefect_api(tmp_path_factory):
-    """One Prefect server for the watchers of this module, as the README sets up several machines: a
-    watcher then starts in seconds, and killing a watcher leaves the server up, as when one machine dies."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-server")),
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_ENABLED": "false"}
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
-                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)
-    api = f"http://127.0.0.1:{port}/api"
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"{api}/health", timeout=2):
-                return True
-        except OSError:
-            return server.poll() is not None  # died: stop waiting, the assert below says so
-
-    wait_until(healthy, 180, "the Prefect server")
-    assert server.poll() is None, "the Prefect server did not start"
-    yield {"PREFECT_API_URL": api}
-    os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=60)
 
 
 def drop(inbox: Path, packet: str, as_name: str | None = None) -> Path:
@@ -127,14 +97,18 @@ def test_the_intake_killed_at_random_points_decides_every_packet_once(tmp_path, 
     for packet in PACKETS:
         drop(inbox, packet)
     landed = []
+    steps = 2 * len(PACKETS)  # each packet is registered, then decided
+
+    def progress() -> int:
+        return sum(1 + (p.status == "decided") for p in packets_in_db(home))
+
     for _ in range(4):
-        # A random moment of a random packet's intake: a few seconds after the n-th packet is registered,
-        # however fast this machine reads (the OCR may be cached already).
-        registered = rng.randrange(min(len(packets_in_db(home)), len(PACKETS) - 1), len(PACKETS))
+        # A random moment of the intake: a few seconds after a random step (a packet registered or decided)
+        # still to come, however fast this machine reads.
+        step = rng.randrange(min(progress(), steps - 1), steps)
         watcher = start_watcher(inbox, home, prefect_api)
-        wait_until(lambda: len(packets_in_db(home)) > registered or watcher.poll() is not None, 600,
-                   f"packet {registered + 1} to be registered")
-        time.sleep(rng.uniform(0.0, 6.0))
+        wait_until(lambda: progress() > step or watcher.poll() is not None, 600, f"step {step + 1} of the intake")
+        time.sleep(rng.uniform(0.0, 3.0))
         kill_watcher(watcher)  # SIGKILL: no handler runs, nothing is flushed
         states = Counter(p.status for p in packets_in_db(home))
         landed.append(f"{dict(states)}, {len(list((inbox / '.claims' / 'processing').iterdir()))} taken")
@@ -200,8 +174,9 @@ def assert_paid_once(home: Path) -> int:
     with Session(get_engine(db_url_of(home))) as session:
         committed = [(p.payment_file, p.claim_id, p.amount) for p in session.exec(select(Payment)).all()]
         owed = {}
-        for packet, decision in session.exec(select(Packet, Decision).join(Decision, Decision.packet_id == Packet.id)
-                                             .where(Packet.status == "decided", Decision.current == True)).all():  # noqa: E712
+        current = (select(Packet, Decision).join(Decision, Decision.packet_id == Packet.id)
+                   .where(Packet.status == "decided", Decision.current == True))  # noqa: E712
+        for packet, decision in session.exec(current).all():
             member = session.get(Member, packet.member_id)
             if Decimal(decision.payable) > 0 and member.bank_account:
                 owed[packet.claim_id] = decision.payable
@@ -246,7 +221,8 @@ def test_the_nightly_run_killed_at_random_points_pays_each_claim_once(copied_sam
         assert_paid_once(home)
         checked += 1
         forget_payments(home)
-    final = run_claims("nightly", home=home, timeout=600)
+    final = subprocess.run([sys.executable, "-m", "flows.cli", "nightly"], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=600)
     assert final.returncode == 0 and "Traceback" not in final.stderr, final.stderr[-2000:]
     lines = assert_paid_once(home)
     report("nightly kills", kills=len(landed), runs_checked=checked + 1, claims_paid=lines, duplicates=0,
@@ -257,7 +233,7 @@ def test_the_nightly_run_killed_at_random_points_pays_each_claim_once(copied_sam
 
 # How long the database stays away: SQLite waits 30 s for a lock before it gives up, so its outage must
 # be longer for the watcher to see one; a PostgreSQL that refuses connections is seen at once.
-OUTAGE_SECONDS = {"postgresql": 8, "sqlite": 35}
+OUTAGE_SECONDS = {"postgresql": 5, "sqlite": 35}
 
 
 @contextmanager
@@ -295,8 +271,8 @@ def test_the_watcher_waits_out_a_database_outage_and_then_decides(tmp_path, data
     watcher = start_watcher(inbox, home, prefect_api)
     try:
         with database_away(home):
-            drop(inbox, "02_under_deductible")
-            taken = inbox / ".claims" / "processing" / "02_under_deductible"
+            drop(inbox, "03_missing_detail_list")
+            taken = inbox / ".claims" / "processing" / "03_missing_detail_list"
             wait_until(taken.exists, 120, "the packet to be taken")
             time.sleep(OUTAGE_SECONDS[database])  # the watcher tries, fails, waits, tries again
             assert taken.exists() and watcher.poll() is None  # not lost, not quarantined, still running
@@ -304,9 +280,9 @@ def test_the_watcher_waits_out_a_database_outage_and_then_decides(tmp_path, data
     finally:
         _, errors = stop_watcher(watcher)
     assert "waits where it is: OperationalError" in errors and "Traceback" not in errors, errors[-3000:]
-    decisions = assert_decided_exactly_once(home, {"02_under_deductible": scans_of("02_under_deductible")})
-    assert (decisions["02_under_deductible"].status, decisions["02_under_deductible"].payable) == expected(
-        "02_under_deductible")
+    decisions = assert_decided_exactly_once(home, {"03_missing_detail_list": scans_of("03_missing_detail_list")})
+    assert (decisions["03_missing_detail_list"].status, decisions["03_missing_detail_list"].payable) == expected(
+        "03_missing_detail_list")
     assert not (home / "quarantine" / "packets").exists()
     report("database outage", database=database, failed_attempts=errors.count("waits where it is"),
            decisions=len(decisions), duplicates=0)
@@ -332,14 +308,14 @@ def test_a_full_disk_while_archiving_keeps_the_packet_until_there_is_room(tmp_pa
     inbox.mkdir()
     with small_disk(home / "archive", "2m") as archive:
         filler = archive / "someone_elses_file"
-        filler.write_bytes(bytes(1_200_000))  # leaves room for two or three of the packet's five scans
+        filler.write_bytes(bytes(1_200_000))  # leaves room for two of the packet's four scans
         watcher = start_watcher(inbox, home, prefect_api)
         try:
-            drop(inbox, "02_under_deductible")
-            taken = inbox / ".claims" / "processing" / "02_under_deductible"
+            drop(inbox, "03_missing_detail_list")
+            taken = inbox / ".claims" / "processing" / "03_missing_detail_list"
             wait_until(taken.exists, 120, "the packet to be taken")
-            time.sleep(8)  # archiving fails on the full disk, the watcher waits and tries again
-            assert {p.name for p in taken.iterdir()} == {p.name for p in scans_of("02_under_deductible")} | {
+            time.sleep(4)  # archiving fails on the full disk, the watcher waits and tries again
+            assert {p.name for p in taken.iterdir()} == {p.name for p in scans_of("03_missing_detail_list")} | {
                 ".ready"}  # all there, untouched
             assert packets_in_db(home) == [] and not list(archive.rglob("*.partial"))  # nothing half-done
             for kept in archive.rglob("*.jpg"):  # what did fit is whole, under its hash
@@ -348,7 +324,7 @@ def test_a_full_disk_while_archiving_keeps_the_packet_until_there_is_room(tmp_pa
             wait_until(lambda: inbox_is_empty(inbox), 300, "the packet to be decided once there is room")
         finally:
             _, errors = stop_watcher(watcher)
-        decisions = assert_decided_exactly_once(home, {"02_under_deductible": scans_of("02_under_deductible")})
+        decisions = assert_decided_exactly_once(home, {"03_missing_detail_list": scans_of("03_missing_detail_list")})
     assert "waits where it is: OSError: [Errno 28] No space left on device" in errors, errors[-3000:]
     assert "Traceback" not in errors
     report("disk full", failed_attempts=errors.count("waits where it is"), decisions=len(decisions), duplicates=0)
@@ -367,12 +343,12 @@ def test_two_watchers_on_one_inbox_decide_each_packet_once(tmp_path, database, p
     first, second = start_watcher(inbox, home, prefect_api), start_watcher(inbox, home, prefect_api)
     outputs = []
     try:
-        for packet in ("01_outpatient_pays", "02_under_deductible"):
+        for packet in ("01_outpatient_pays", "03_missing_detail_list"):
             drop(inbox, packet)
         drop(inbox, "01_outpatient_pays", "01_again_with_a_cover_page")
         write_packet_with_files(tmp_path / "cover", 1)
         shutil.copy(tmp_path / "cover" / "page_0000.png", inbox / "01_again_with_a_cover_page" / "cover.png")
-        drop(inbox, "02_under_deductible", "02_rescanned")
+        drop(inbox, "03_missing_detail_list", "03_rescanned")
         time.sleep(rng.uniform(3.0, 15.0))
         outputs.append(kill_watcher(first))
         first = start_watcher(inbox, home, prefect_api)
@@ -383,11 +359,11 @@ def test_two_watchers_on_one_inbox_decide_each_packet_once(tmp_path, database, p
     for _, errors in outputs:
         assert "Traceback" not in errors, errors[-3000:]
     # The rescan is the same packet: one of the two is registered (whichever came first), not both.
-    twin = next(p.name for p in packets_in_db(home) if p.name in ("02_under_deductible", "02_rescanned"))
-    dropped = {"01_outpatient_pays": scans_of("01_outpatient_pays"), twin: scans_of("02_under_deductible"),
+    twin = next(p.name for p in packets_in_db(home) if p.name in ("03_missing_detail_list", "03_rescanned"))
+    dropped = {"01_outpatient_pays": scans_of("01_outpatient_pays"), twin: scans_of("03_missing_detail_list"),
                "01_again_with_a_cover_page": scans_of("01_outpatient_pays")}
     decisions = assert_decided_exactly_once(home, dropped, superseded=True)
-    assert (decisions[twin].status, decisions[twin].payable) == expected("02_under_deductible")
+    assert (decisions[twin].status, decisions[twin].payable) == expected("03_missing_detail_list")
     # One receipt in two packets of the member, decided by two watchers in either order: paid once.
     assert sorted(decisions[name].payable for name in ("01_outpatient_pays", "01_again_with_a_cover_page")) == [
         "0.00", expected("01_outpatient_pays")[1]]

@@ -131,7 +131,8 @@ def png_bomb(side: int = BOMB_SIDE) -> bytes:
 
     packer = zlib.compressobj(9)
     rows = bytes((1 + side // 8) * 128)  # each row: filter byte 0, then the pixels
-    data = b"".join(packer.compress(rows) for _ in range(side // 128)) + packer.compress(bytes((1 + side // 8) * (side % 128)))
+    data = b"".join(packer.compress(rows) for _ in range(side // 128))
+    data += packer.compress(bytes((1 + side // 8) * (side % 128)))
     data += packer.flush()
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0))
             + chunk(b"IDAT", data) + chunk(b"IEND", b""))
@@ -156,7 +157,8 @@ def tiff(pages: list[tuple[int, int, bytes]]) -> bytes:
         struct.pack_into("<I", out, link, ifd_at)
         out += struct.pack("<H", len(tags))
         for tag, kind, value in tags:
-            out += struct.pack("<HHII", tag, kind, 1, value) if kind == 4 else struct.pack("<HHIHH", tag, kind, 1, value, 0)
+            entry = (tag, kind, 1, value) if kind == 4 else (tag, kind, 1, value, 0)  # LONG, or SHORT and padding
+            out += struct.pack("<HHII" if kind == 4 else "<HHIHH", *entry)
         link = len(out)
         out += b"\x00\x00\x00\x00"
     return bytes(out)
@@ -174,9 +176,16 @@ def tiff_looping() -> bytes:
 # --- the corpus -----------------------------------------------------------------------------
 
 def _fpdf_page(owner_password: str, user_password: str | None) -> bytes:
+    from datetime import datetime, timezone
+
     from fpdf import FPDF
 
-    pdf = FPDF()
+    class FixedIdPdf(FPDF):
+        def file_id(self) -> str:  # the same bytes on every run (the default id hashes the time)
+            return f"<{'5A' * 16}><{'5A' * 16}>"
+
+    pdf = FixedIdPdf()
+    pdf.set_creation_date(datetime(2026, 3, 1, tzinfo=timezone.utc))
     pdf.set_encryption(owner_password=owner_password, user_password=user_password)
     pdf.add_page()
     pdf.set_font("helvetica", size=14)
@@ -201,7 +210,8 @@ def corpus_files() -> dict[str, bytes]:
         "truncated_page.png": png[: len(png) // 2],
         f"bomb_{BOMB_SIDE}x{BOMB_SIDE}.png": png_bomb(),
         "bomb_65000x65000.jpg": jpeg_header_bomb(),
-        f"tiff_bomb_page2_{BOMB_SIDE}x{BOMB_SIDE}.tif": tiff([(64, 64, bytes(64 * 64)), (BOMB_SIDE, BOMB_SIDE, bytes(64))]),
+        f"tiff_bomb_page2_{BOMB_SIDE}x{BOMB_SIDE}.tif": tiff([(64, 64, bytes(64 * 64)),
+                                                               (BOMB_SIDE, BOMB_SIDE, bytes(64))]),
         "tiff_zero_pages.tif": b"II*\x00\x00\x00\x00\x00",  # the first page's offset is 0: no page
         "pdf_zero_pages.pdf": pdf_with_pages(0),
         "pdf_page_200x200_inches.pdf": pdf_with_pages(1, media_box=b"[0 0 14400 14400]"),
