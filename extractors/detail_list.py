@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from extractors.base import SpecExtractor
+from extractors.hospital import read_hospital
 from extractors.kinds import KINDS
 from extractors.layout import group_rows
 from extractors.model import Document, Field, OcrPage
@@ -19,7 +20,7 @@ class DetailListExtractor(SpecExtractor):
     doc_type = "detail_list"
 
     def read_more(self, page: OcrPage, document: Document) -> None:
-        hospital = self.first_match(page, "hospital_pattern")
+        hospital = read_hospital(page, self.spec.raw["hospital_pattern"])
         if hospital:
             document.fields["hospital"] = hospital
         document.items.extend(self._item_rows(page))

@@ -40,9 +40,16 @@ def amount_cell(text: str) -> tuple[str, bool] | None:
     return None
 
 
+# A leading unit right after some other character: the digit before it was misread (侧拾壹元 for 捌拾壹元),
+# and 拾壹元 alone would read as 11.00.
+_DIGIT_LOST_BEFORE_UNIT = re.compile(r"[\u4e00-\u9fff](?<![零壹贰叁肆伍陆柒捌玖两参陸一二三四五六七八九])[拾佰仟万亿]")
+
+
 def _amount_in_words(text: str):
     amount = parse_amount_in_words(text)
-    return money_text(amount) if amount is not None else None
+    if amount is None or _DIGIT_LOST_BEFORE_UNIT.match(clean_text(text).lstrip(":")):
+        return None
+    return money_text(amount)
 
 
 def _date(text: str):

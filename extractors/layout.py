@@ -79,10 +79,11 @@ def plain_labels(patterns: Iterable[str]) -> frozenset[str]:
 
 
 def cut_at_next_label(text: str, stop_patterns: list[re.Pattern]) -> str:
+    """The text before the next label; nothing when the text starts with one (性别: is no name)."""
     end = len(text)
     for pattern in stop_patterns:
         match = pattern.search(text)
-        if match and match.start() > 0:
+        if match:
             end = min(end, match.start())
     return text[:end]
 
@@ -136,7 +137,7 @@ def _right_of(page: OcrPage, anchor: TextLine) -> list[TextLine]:
     height = max(1, ay1 - ay0)
     row = [
         line for line in page.lines
-        if line is not anchor and line.box[0] >= ax1 - height
+        if line is not anchor and not _is_vertical(line) and line.box[0] >= ax1 - height
         and abs(line.center_y - anchor.center_y) <= 0.8 * height
         and line.box[0] - ax1 <= 12 * height
     ]
@@ -148,10 +149,16 @@ def _below(page: OcrPage, anchor: TextLine) -> list[TextLine]:
     height = max(1, ay1 - ay0)
     under = [
         line for line in page.lines
-        if line is not anchor and ay1 - height // 3 <= line.box[1] <= ay1 + 1.6 * height
+        if line is not anchor and not _is_vertical(line) and ay1 - height // 3 <= line.box[1] <= ay1 + 1.6 * height
         and line.box[0] < ax1 + 6 * height and line.box[2] > ax0 - height
     ]
     return sorted(under, key=lambda line: (line.box[1], abs(line.box[0] - ax0)))
+
+
+def _is_vertical(line: TextLine) -> bool:
+    """Text printed top to bottom (the printer's imprint in a receipt's margin): never a label's value."""
+    width = line.box[2] - line.box[0]
+    return len(clean_text(line.text)) > 1 and line.height > 1.5 * width
 
 
 def union_box(boxes: Iterable[Box]) -> Box | None:

@@ -111,8 +111,8 @@ def _reading_code_version() -> str:
     """Changes whenever the code, the limits or the engine that turn a file into page readings change."""
     root = Path(__file__).resolve().parent.parent / "pipeline"
     digest = hashlib.sha256()
-    sources = [root / "pages.py", root / "cleanup.py", root / "reading.py", *(root / "ocr").glob("*.py"),
-               root / "data" / "intake_limits.yaml"]
+    sources = [root / "pages.py", root / "cleanup.py", root / "reading.py", root / "second_look.py",
+               *(root / "ocr").glob("*.py"), root / "data" / "intake_limits.yaml", root / "data" / "second_look.yaml"]
     for source in sorted(sources):
         digest.update(source.read_bytes())
     for package in ("paddleocr", "rapidocr", "onnxruntime"):

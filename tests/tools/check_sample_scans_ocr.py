@@ -46,7 +46,7 @@ def printed_forms(key: str, value, doc_type: str) -> list[str]:
         y, m, d = value.split("-")
         forms += [f"{y}.{m}.{d}", f"{int(y)}年{int(m)}月{int(d)}日"]
     if key == "visit_kind":
-        return {"outpatient": ["门(急)诊"], "emergency": ["门(急)诊"], "inpatient": ["住院"]}[value]
+        return {"outpatient": ["门诊"], "emergency": ["急诊"], "inpatient": ["住院"]}[value]
     if key == "total_in_words":
         forms = [rmb_in_words(value)]
     if key == "account_number":

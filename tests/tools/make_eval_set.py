@@ -422,7 +422,8 @@ def render_paper_receipt(c: dict, page: dict, rng, np_rng):
               "insurance_type": c["insurance_type"]}
     if show_ssn:
         fields["insurance_number"] = member["id_number"]
-    fields["visit_kind"] = "inpatient" if inpatient else "outpatient"
+    if inpatient:  # the 门(急)诊 form does not say which of the two a visit was
+        fields["visit_kind"] = "inpatient"
     if show_visit:
         fields["visit_date"] = c["visit_date"]
     fields["issue_date"] = issue

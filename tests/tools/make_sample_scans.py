@@ -747,7 +747,6 @@ def render_receipt(pk: dict, member: dict, page: dict, rng, np_rng) -> Rendered:
             "payer_name": member["name"],
             "insurance_type": rc["insurance_type"],
             "insurance_number": member["id_number"],
-            "visit_kind": "outpatient",
             "visit_date": pk["visit_date"],
             "issue_date": pk["visit_date"],
             "total": rc["total"],

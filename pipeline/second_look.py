@@ -1,0 +1,94 @@
+"""A second look at regions the first reading gets wrong because of how they are printed.
+
+The first reading sees the page with seal ink faded (pipeline.cleanup), which also
+fades what forms print in red on purpose, such as a paper receipt's invoice number.
+Regions placed against a line of the first reading (pipeline/data/second_look.yaml)
+are read again on the page as scanned; a reading of the expected shape replaces the
+first reading's lines it covers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import yaml
+
+from pipeline.ocr import OcrEngine, TextLine, reading_order
+
+_DATA = Path(__file__).parent / "data" / "second_look.yaml"
+_COVERED = 0.5  # share of a first-reading line's box inside a second-look line: the same print
+DISAGREEING_CONFIDENCE = 0.5  # the region read two ways gives two values: a person reads it
+_BORDER = 2  # pixels: a reading this close to the region's left or right edge may have lost characters there
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    anchor: re.Pattern
+    region: tuple[float, float, float, float]
+    expect: re.Pattern
+    label: str
+
+
+@lru_cache(maxsize=1)
+def regions() -> tuple[Region, ...]:
+    raw = yaml.safe_load(_DATA.read_text(encoding="utf-8"))["regions"]
+    return tuple(Region(r["name"], re.compile(r["anchor"]), tuple(r["region"]), re.compile(r["expect"]),
+                        r.get("label", "")) for r in raw)
+
+
+def second_look(image: np.ndarray, lines: list[TextLine], engine: OcrEngine) -> list[TextLine]:
+    """The first reading's lines with each region's second reading in place of what it covers."""
+    for region in regions():
+        anchor = next((line for line in lines if region.anchor.search(_plain(line.text))), None)
+        if anchor is None:
+            continue
+        found = _read_region(image, anchor, region, engine)
+        if found is not None:
+            lines = [line for line in lines if _share_inside(line.box, found.box) < _COVERED] + [found]
+    return reading_order(lines)
+
+
+def _read_region(image: np.ndarray, anchor: TextLine, region: Region, engine: OcrEngine) -> TextLine | None:
+    height = anchor.height
+    x0, y0 = anchor.box[2] + region.region[0] * height, anchor.box[3] + region.region[1] * height
+    x1, y1 = anchor.box[2] + region.region[2] * height, anchor.box[3] + region.region[3] * height
+    left, top = max(0, int(x0)), max(0, int(y0))
+    right, bottom = min(image.shape[1], int(x1)), min(image.shape[0], int(y1))
+    if right - left < height or bottom - top < height // 2:
+        return None  # the anchor sits at the page's edge: nothing to look at
+    crop = image[top:bottom, left:right]
+    found = _expected_reading(engine.read(crop), region, crop.shape[1])
+    if found is None:
+        return None
+    value, box, confidence = found
+    # Read once more at twice the size: a value both readings agree on is as sure as OCR says.
+    again = _expected_reading(engine.read(cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)),
+                              region, 2 * crop.shape[1])
+    if again is None or again[0] != value:
+        confidence = min(confidence, DISAGREEING_CONFIDENCE)
+    return TextLine(region.label + value, (box[0] + left, box[1] + top, box[2] + left, box[3] + top), confidence)
+
+
+def _expected_reading(lines: list[TextLine], region: Region, width: int) -> tuple[str, tuple, float] | None:
+    for line in lines:
+        match = region.expect.match(_plain(line.text))
+        if match and _BORDER < line.box[0] and line.box[2] < width - _BORDER:  # else cut by the region's edge
+            return match.group(1), line.box, line.confidence
+    return None
+
+
+def _plain(text: str) -> str:
+    return "".join(text.split())
+
+
+def _share_inside(box: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> float:
+    width = min(box[2], outer[2]) - max(box[0], outer[0])
+    height = min(box[3], outer[3]) - max(box[1], outer[1])
+    area = max(1, (box[2] - box[0]) * (box[3] - box[1]))
+    return max(0, width) * max(0, height) / area
