@@ -20,13 +20,13 @@ from adjudicator.terms import normalise_text
 
 DEFAULT_HOSPITALS_PATH = PACKAGE_DIR / "data" / "hospitals.yaml"
 
-_CITY_PREFIXES = ("上海市", "上海")  # longest first
+CITY_PREFIXES = ("上海市", "上海")  # printed or not before a name; longest first
 _ENTRY_KEYS = ("name", "aliases", "level", "public", "in_shanghai", "branch_of", "designated_from", "designated_to")
 
 
 def normalise_hospital_name(name: str) -> str:
     text = normalise_text(name)
-    for prefix in _CITY_PREFIXES:
+    for prefix in CITY_PREFIXES:
         if text.startswith(prefix):
             return text[len(prefix):]
     return text

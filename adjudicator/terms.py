@@ -40,6 +40,19 @@ class TermList:
         return self.reason.format(term=term)
 
 
+def user_tokenizer(words) -> jieba.Tokenizer:
+    """A jieba tokenizer of its own whose user dictionary holds `words`, each winning over jieba's words."""
+    tokenizer = jieba.Tokenizer()
+    for word in sorted(words):
+        tokenizer.add_word(word, freq=_TERM_WORD_FREQUENCY)
+    return tokenizer
+
+
+def cuts_through(start: int, end: int, spans) -> bool:
+    """The stretch start:end cuts one of the spans (words cut out of a text) without holding it whole."""
+    return any(s < end and start < e and not (start <= s and e <= end) for s, e in spans)
+
+
 class TermMatcher:
     """Finds a list's terms in a text without cutting through a longer vocabulary word."""
 
@@ -51,10 +64,7 @@ class TermMatcher:
     def _segmenter(self) -> jieba.Tokenizer:
         # Built on first use: loading jieba's dictionary takes about a second.
         if self._tokenizer is None:
-            tokenizer = jieba.Tokenizer()
-            for word in sorted(self._vocabulary):
-                tokenizer.add_word(word, freq=_TERM_WORD_FREQUENCY)
-            self._tokenizer = tokenizer
+            self._tokenizer = user_tokenizer(self._vocabulary)
         return self._tokenizer
 
     @lru_cache(maxsize=4096)
@@ -72,8 +82,7 @@ class TermMatcher:
         vetoed = [span for negative in term_list.negative_terms for span in _spans(text, normalise_text(negative))]
         for term in term_list.terms:
             for start, end in _spans(text, normalise_text(term)):
-                cuts_a_word = any(w_start < end and start < w_end and not (start <= w_start and w_end <= end)
-                                  for w_start, w_end in words)
+                cuts_a_word = cuts_through(start, end, words)
                 in_negative = any(v_start <= start and end <= v_end for v_start, v_end in vetoed)
                 if not cuts_a_word and not in_negative:
                     return term

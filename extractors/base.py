@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from extractors.hospital import read_hospital
 from extractors.model import Document, Field, OcrPage
 from extractors.spec import DocSpec, load_spec
 from pipeline.normalize import clean_text
@@ -35,6 +36,12 @@ class SpecExtractor:
 
     def read_more(self, page: OcrPage, document: Document) -> None:
         """Document-type specifics beyond labelled fields."""
+
+    def add_hospital(self, page: OcrPage, document: Document) -> None:
+        """The hospital the page comes from (extractors.hospital), where one is read."""
+        hospital = read_hospital(page, self.spec.raw["hospital_pattern"])
+        if hospital:
+            document.fields["hospital"] = hospital
 
     def first_match(self, page: OcrPage, pattern_key: str) -> Field | None:
         """The first line (reading order) matching a pattern from the spec, as a field."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from extractors.base import SpecExtractor
-from extractors.hospital import read_hospital
 from extractors.kinds import KINDS
 from extractors.layout import group_rows
 from extractors.model import Document, Field, OcrPage
@@ -20,9 +19,7 @@ class DetailListExtractor(SpecExtractor):
     doc_type = "detail_list"
 
     def read_more(self, page: OcrPage, document: Document) -> None:
-        hospital = read_hospital(page, self.spec.raw["hospital_pattern"])
-        if hospital:
-            document.fields["hospital"] = hospital
+        self.add_hospital(page, document)
         document.items.extend(self._item_rows(page))
 
     def _item_rows(self, page: OcrPage) -> list[dict[str, Field]]:

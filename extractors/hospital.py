@@ -14,12 +14,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from adjudicator.hospitals import packaged_hospitals
+from adjudicator.hospitals import CITY_PREFIXES, normalise_hospital_name, packaged_hospitals
 from extractors.model import Field, OcrPage
 from pipeline.normalize import clean_text
 from pipeline.ocr import TextLine
 
-_CITY_PREFIXES = ("上海市", "上海")  # printed or not before a registered name; longest first
 _HEADER_SHARE = 0.35  # the header: lines starting in this top share of the printed page
 _MIN_FUZZY_NAME = 6  # shorter registry names (六院) are too close to other words to match with errors
 _MAX_WRONG_SHARE = 0.2  # at most this share of a registry name's characters misread, dropped or added
@@ -29,7 +28,7 @@ FUZZY_HOSPITAL_CONFIDENCE = 0.6  # a name recognised with characters wrong: belo
 
 @dataclass(frozen=True)
 class _Printed:
-    key: str  # the registry name or alias as printed, folded and without the city prefix
+    key: str  # the registry name or alias as printed, normalised as the registry does
     name: str  # the registry's name for it
 
 
@@ -38,7 +37,7 @@ def _registry_names() -> tuple[_Printed, ...]:
     names = []
     for hospital in packaged_hospitals().hospitals:
         for printed in (hospital.name, *hospital.aliases):
-            names.append(_Printed(_without_city(clean_text(printed)), hospital.name))
+            names.append(_Printed(normalise_hospital_name(printed), hospital.name))
     return tuple(sorted(names, key=lambda printed: -len(printed.key)))  # 第九人民医院黄浦分院 before 第九人民医院
 
 
@@ -54,7 +53,7 @@ def _registered(page: OcrPage) -> Field | None:
             found = text.find(printed.key)
             if found < 0 or len(printed.key) < 3:
                 continue
-            prefix = next((p for p in _CITY_PREFIXES if text[:found].endswith(p)), "")
+            prefix = next((p for p in CITY_PREFIXES if text[:found].endswith(p)), "")
             return Field(text[found - len(prefix):found + len(printed.key)], line.confidence, page.index, line.box)
     return None
 
@@ -70,7 +69,7 @@ def _patterned(page: OcrPage, pattern: str) -> Field | None:
 def _nearly_registered(page: OcrPage) -> Field | None:
     best: tuple[float, _Printed, TextLine] | None = None
     for line in _header(page):
-        text = _without_city(clean_text(line.text))
+        text = normalise_hospital_name(line.text)
         for printed in _registry_names():
             if len(printed.key) < _MIN_FUZZY_NAME:
                 continue
@@ -89,13 +88,6 @@ def _header(page: OcrPage) -> list[TextLine]:
     top = min(line.box[1] for line in page.lines)
     bottom = max(line.box[3] for line in page.lines)
     return [line for line in page.lines if line.box[1] <= top + _HEADER_SHARE * (bottom - top)]
-
-
-def _without_city(text: str) -> str:
-    for prefix in _CITY_PREFIXES:
-        if text.startswith(prefix):
-            return text[len(prefix):]
-    return text
 
 
 def substring_edit_distance(word: str, text: str) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.normalize import (ID_NUMBER, clean_text, money_text, parse_amount_in_words, parse_date, parse_money,
-                                without_thousands_commas)
+from pipeline.normalize import (ID_NUMBER, clean_text, lost_leading_digit, money_text, parse_amount_in_words,
+                                parse_date, parse_money, without_thousands_commas)
 
 
 _PRINTED_AMOUNT = re.compile(r"(?<![\d.])\d{1,7}[.,]\d{2}(?!\d)")
@@ -40,14 +40,9 @@ def amount_cell(text: str) -> tuple[str, bool] | None:
     return None
 
 
-# A leading unit right after some other character: the digit before it was misread (侧拾壹元 for 捌拾壹元),
-# and 拾壹元 alone would read as 11.00.
-_DIGIT_LOST_BEFORE_UNIT = re.compile(r"[\u4e00-\u9fff](?<![零壹贰叁肆伍陆柒捌玖两参陸一二三四五六七八九])[拾佰仟万亿]")
-
-
 def _amount_in_words(text: str):
     amount = parse_amount_in_words(text)
-    if amount is None or _DIGIT_LOST_BEFORE_UNIT.match(clean_text(text).lstrip(":")):
+    if amount is None or lost_leading_digit(text):
         return None
     return money_text(amount)
 

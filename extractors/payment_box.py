@@ -73,7 +73,6 @@ def _candidates(label: _Label, labels: list[_Label], values: list[TextLine]) -> 
     """(vertical offset, line) of the values that may be this label's: right of it, before the next label."""
     line = label.hit.line
     next_label_x = min((other.hit.x_at(other.hit.start) for other in labels
-                        if other.hit.line is not line or other.hit.start > label.hit.end
                         if other.hit.x_at(other.hit.start) > label.end_x
                         and abs(other.hit.line.center_y - line.center_y) < 0.5 * label.height), default=None)
     found = []

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from extractors.base import SpecExtractor
-from extractors.hospital import read_hospital
 from extractors.kinds import KINDS, amount_cell
 from extractors.layout import LabelHit, find_labels, union_box, value_near
 from extractors.model import Document, Field, OcrPage
@@ -36,9 +35,7 @@ class ReceiptExtractor(SpecExtractor):
 
     def read_more(self, page: OcrPage, document: Document) -> None:
         document.fields.update(misaligned_payment_box(page, self.spec))
-        hospital = read_hospital(page, self.spec.raw["hospital_pattern"])
-        if hospital:
-            document.fields["hospital"] = hospital
+        self.add_hospital(page, document)
         kind = self._visit_kind(page)
         if kind:
             document.fields["visit_kind"] = kind

@@ -8,7 +8,6 @@ import cv2
 import numpy as np
 
 from extractors.base import SpecExtractor
-from extractors.hospital import read_hospital
 from extractors.layout import union_box
 from extractors.model import Document, Field, OcrPage
 from pipeline.normalize import clean_text
@@ -24,9 +23,7 @@ class SectionedExtractor(SpecExtractor):
     """Reads `sections:` (field: labels at a line start) and the `signature_labels:` of its spec."""
 
     def read_more(self, page: OcrPage, document: Document) -> None:
-        hospital = read_hospital(page, self.spec.raw["hospital_pattern"])
-        if hospital:
-            document.fields["hospital"] = hospital
+        self.add_hospital(page, document)
         document.fields.update(self._sections(page))
         signature = self._signature(page)
         if signature:

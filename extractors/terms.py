@@ -17,7 +17,6 @@ from them lies too many other words.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +24,8 @@ from pathlib import Path
 import jieba
 import yaml
 
+from adjudicator.plan import load_term_file
+from adjudicator.terms import cuts_through, user_tokenizer
 from extractors.model import Field
 from extractors.spec import DATA_DIR, load_spec
 
@@ -32,9 +33,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DICTIONARY_PATH = DATA_DIR / "medical_terms.yaml"
 MIN_RESTORED_LENGTH = 4
 TWO_MISREADS_FROM_LENGTH = 6
-_WORD_FREQUENCY = 100_000  # our words win over jieba's general dictionary
-
-jieba.setLogLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -57,8 +55,8 @@ def dictionary_groups(path: Path = DICTIONARY_PATH) -> dict[str, tuple[str, ...]
     groups = {name: tuple(group["words"]) for name, group in raw["groups"].items()}
     plan_terms = []
     for term_file in sorted((ROOT / raw["plan_term_lists"]).glob("*.yaml")):
-        for term_list in yaml.safe_load(term_file.read_text(encoding="utf-8"))["lists"].values():
-            plan_terms += [*term_list["terms"], *(term_list.get("negative_terms") or [])]
+        for term_list in load_term_file(term_file).values():
+            plan_terms += [*term_list.terms, *term_list.negative_terms]
     groups["plan_terms"] = tuple(str(term) for term in plan_terms)
     labels = []
     for doc_type in raw["section_labels_of"]:
@@ -73,18 +71,14 @@ def dictionary_groups(path: Path = DICTIONARY_PATH) -> dict[str, tuple[str, ...]
 def _dictionary() -> _Dictionary:
     # Built on first use: loading jieba's dictionary takes about a second.
     words = frozenset(word.upper() for group in dictionary_groups().values() for word in group)
-    tokenizer = jieba.Tokenizer()
-    for word in sorted(words):
-        tokenizer.add_word(word, freq=_WORD_FREQUENCY)
     by_length: dict[int, list[str]] = {}
     for word in sorted(words):
-        by_length.setdefault(len(word), []).append(word)
-    return _Dictionary(words, {length: tuple(found) for length, found in by_length.items()}, tokenizer)
+        if len(word) >= MIN_RESTORED_LENGTH:  # one character away from shorter words lie too many others
+            by_length.setdefault(len(word), []).append(word)
+    return _Dictionary(words, {length: tuple(found) for length, found in by_length.items()}, user_tokenizer(words))
 
 
 def _misreads_allowed(length: int) -> int:
-    if length < MIN_RESTORED_LENGTH:
-        return 0
     return 2 if length >= TWO_MISREADS_FROM_LENGTH else 1
 
 
@@ -100,11 +94,10 @@ def restore_misreads(text: str) -> Restoration:
     closest: dict[tuple[int, int], tuple[int, list[str]]] = {}
     for length, words in dictionary.by_length.items():
         allowed = _misreads_allowed(length)
-        for start in range(len(upper) - length + 1) if allowed else ():
+        for start in range(len(upper) - length + 1):
             end = start + length
             stretch = upper[start:end]
-            if stretch in dictionary.words or any(s < end and start < e and not (start <= s and e <= end)
-                                                  for s, e in dictionary_spans):
+            if stretch in dictionary.words or cuts_through(start, end, dictionary_spans):
                 continue  # a word as printed, or cutting through one
             for word in words:
                 differing = [start + i for i, (read, printed) in enumerate(zip(stretch, word)) if read != printed]

@@ -153,9 +153,11 @@ def _run(args) -> int:
 
     if args.workers < 1:
         raise BadInputError("--workers must be at least 1")
-    for packet in [p for p in packets if refusal(p)]:  # too many files, links: not read at all
-        _print_result(PacketResult(packet.name, "quarantined", reason=refusal(packet)), args.json)
-        packets.remove(packet)
+    refusals = [refusal(packet) for packet in packets]
+    for packet, refused in zip(packets, refusals):
+        if refused:  # too many files, links: not read at all
+            _print_result(PacketResult(packet.name, "quarantined", reason=refused), args.json)
+    packets = [packet for packet, refused in zip(packets, refusals) if not refused]
     if args.workers > 1 or args.dask_address:
         return _run_batch(args, settings, packets)
     _load_models_while_prefect_starts(settings)

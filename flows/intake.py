@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import date
@@ -45,7 +44,7 @@ from pipeline.ocr import TextLine, get_engine
 from pipeline.pages import RefusedFile, pages_of
 from pipeline.reading import read_page
 from store import repository
-from store.archive import archive_original, sha256_of
+from store.archive import archive_original, sha256_of, written_in_place_of
 from store.db import session_scope
 from store.models import Original, Packet, Page
 
@@ -167,7 +166,7 @@ def adjudicate_claim(claim: dict) -> dict:
 @flow(name="intake-packet", flow_run_name="intake-{packet.ref}", log_prints=False)
 def process_packet(packet: PacketFiles, settings: Settings, received: date | None = None) -> PacketResult:
     archived = archive_originals(packet, settings)
-    content_hash = packet.content_hash({file: sha for file, (sha, _) in archived.items()})
+    content_hash = packet.content_hash(archived)
     with exclusive(_lock_of(settings, content_hash)):  # a rescan dropped twice, read by two watchers at once
         admission = admit(packet, archived, content_hash, settings, received or date.today())
         if admission.done is not None:
@@ -185,7 +184,7 @@ def process_batch(packets: list[PacketFiles], settings: Settings, received: date
         admissions, held = [], set()
         for packet in packets:
             archived = archive_originals(packet, settings)
-            content_hash = packet.content_hash({file: sha for file, (sha, _) in archived.items()})
+            content_hash = packet.content_hash(archived)
             if content_hash in held:  # the same packet twice in one batch: admitted once the first is decided
                 admissions.append(Admission(packet, archived, content_hash))
                 continue
@@ -257,12 +256,8 @@ def _write_png(path: Path, image) -> None:
     if not ok:
         raise OSError(f"cannot encode a page image as PNG ({path.name})")
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    try:
+    with written_in_place_of(path) as partial:
         partial.write_bytes(encoded.tobytes())
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _register(session, packet: PacketFiles, content_hash: str, received: date,

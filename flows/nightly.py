@@ -27,6 +27,7 @@ from flows.decisions import redecide
 from flows.report import write_report
 from flows.settings import Settings
 from store import repository
+from store.archive import written_in_place_of
 from store.db import session_scope
 from store.models import Decision, ExtractedField, Member, Packet, Payment
 
@@ -129,8 +130,7 @@ _COLUMNS = ["claim_id", "member_id", "account_holder", "bank_name", "bank_accoun
 
 
 def _write_csv(session: Session, path: Path, payments: list[Payment]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    with open(partial, "w", encoding="utf-8", newline="") as handle:
+    with written_in_place_of(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(_COLUMNS)
         for payment in payments:
@@ -139,7 +139,6 @@ def _write_csv(session: Session, path: Path, payments: list[Payment]) -> None:
                              payment.bank_account, payment.amount])
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(partial, path)
 
 
 def _rewrite_missing_files(settings: Settings, folder: Path) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, model_serializer
 
-from pipeline.pages import LIMITS, PAGE_SUFFIXES
+from flows.quarantine import is_folder
+from pipeline.pages import LIMITS
 
 # Labels kept beside scans for evaluation (`NAME.truth.json`) and expected
 # outcomes (`PACKET.expected.json`) are not part of what a station scanned,
@@ -37,11 +38,11 @@ class PacketFiles(BaseModel):
     def label(self, file: Path) -> str:
         return self.labels[self.files.index(file)]
 
-    def content_hash(self, file_hashes: dict[Path, str]) -> str:
-        """Identity of the packet: its files' names and contents."""
+    def content_hash(self, archived: dict[Path, tuple[str, Path]]) -> str:
+        """Identity of the packet: its files' names and contents (each file's hash, where it is archived)."""
         digest = hashlib.sha256()
         for file, label in zip(self.files, self.labels):
-            digest.update(f"{label}\0{file_hashes[file]}\n".encode())
+            digest.update(f"{label}\0{archived[file][0]}\n".encode())
         return digest.hexdigest()
 
     @property
@@ -84,8 +85,8 @@ def packet_of(entry: Path, dropped_as: str | None = None) -> PacketFiles:
     """A folder, or a single file, as the packet it is; `dropped_as` is its name in the inbox when it
     was since moved under another one."""
     dropped_as = dropped_as or entry.name
-    if not entry.is_dir() or entry.is_symlink():
-        name, label = readable(Path(dropped_as).stem), readable(dropped_as)
+    if not is_folder(entry):
+        name, label = packet_name(entry, dropped_as), readable(dropped_as)
         if _is_regular(entry):
             return PacketFiles(name=name, path=entry, files=(entry,), labels=(label,))
         return PacketFiles(name=name, path=entry, files=(), labels=(), strays=(label,))
@@ -98,8 +99,13 @@ def packet_of(entry: Path, dropped_as: str | None = None) -> PacketFiles:
             (files if _is_regular(path) else strays).append(path)
     files.sort()
     labels = tuple("/".join(readable(part) for part in f.relative_to(entry).parts) for f in files)
-    return PacketFiles(name=readable(dropped_as), path=entry, files=tuple(files), labels=labels,
+    return PacketFiles(name=packet_name(entry, dropped_as), path=entry, files=tuple(files), labels=labels,
                        strays=tuple(sorted(readable(str(s.relative_to(entry))) for s in strays)))
+
+
+def packet_name(entry: Path, dropped_as: str) -> str:
+    """A folder packet is named as the folder, a one-file packet as its file without the suffix."""
+    return readable(dropped_as if is_folder(entry) else Path(dropped_as).stem)
 
 
 def _is_regular(path: Path) -> bool:
@@ -127,6 +133,3 @@ def discover(inbox: Path) -> list[PacketFiles]:
     return [packet_of(entry) for entry in sorted(inbox.iterdir()) if not is_hidden(entry) and not _is_sidecar(entry)
             and (entry.is_dir() or entry.suffix.lower() in MULTI_PAGE_SUFFIXES)]
 
-
-def is_scan(path: Path) -> bool:
-    return path.suffix.lower() in PAGE_SUFFIXES

@@ -28,10 +28,9 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.packets import name_ref, readable
-from flows.quarantine import set_aside
+from flows.packets import name_ref, packet_name
 from flows.settings import Settings, load_settings, prepare_environment
-from flows.watch import Inbox, Outcome, dropped_as, take, work_on
+from flows.watch import Inbox, Outcome, dropped_as, set_aside_whole, take_all, work_on
 
 log = logging.getLogger("claims.pool")
 
@@ -49,22 +48,25 @@ def _settings(claims_home: str, db_url: str) -> Settings:
     return settings
 
 
-def _ref(taken_name: str) -> str:
-    return name_ref(dropped_as(Path(taken_name)))
+def _ref(taken: Path) -> str:
+    """The packet's reference as the intake's own log lines give it."""
+    return name_ref(packet_name(taken, dropped_as(taken)))
 
 
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
-    return f"intake-{_ref(flow_run.parameters['taken_name'])}"  # packet names can be people's names
+    parameters = flow_run.parameters
+    return f"intake-{_ref(Inbox(Path(parameters['inbox']), settle_seconds=0).processing / parameters['taken_name'])}"
 
 
 @flow(name="intake-taken-packet", flow_run_name=_run_name, log_prints=False)
 def intake_taken_packet(inbox: str, taken_name: str, claims_home: str, db_url: str) -> str:
     inbox_folder = Inbox(Path(inbox), settle_seconds=0)
-    outcome = work_on(inbox_folder.processing / taken_name, inbox_folder, _settings(claims_home, db_url))
+    taken = inbox_folder.processing / taken_name
+    outcome = work_on(taken, inbox_folder, _settings(claims_home, db_url))
     if outcome is Outcome.LATER:
-        raise PacketWaits(f"packet {_ref(taken_name)}… waits: the database or the disk is away")
+        raise PacketWaits(f"packet {_ref(taken)}… waits: the database or the disk is away")
     return outcome.value
 
 
@@ -74,8 +76,7 @@ def dispatch_inbox(inbox: str, claims_home: str, db_url: str, settle_seconds: fl
     settings = _settings(claims_home, db_url)
     inbox_folder = Inbox(Path(inbox), settle_seconds)
     inbox_folder.purge_finished()
-    for entry in inbox_folder.settled():
-        take(inbox_folder, entry)
+    take_all(inbox_folder, inbox_folder.settled())
     handed_over = 0
     for taken in inbox_folder.left_over():
         with inbox_folder.hold(taken) as free:
@@ -96,7 +97,7 @@ def _hand_over(inbox: Inbox, taken: Path, settings: Settings) -> bool:
 
     parameters = {"inbox": str(inbox.path), "taken_name": taken.name, "claims_home": str(settings.claims_home),
                   "db_url": settings.db_url}
-    key = f"{_ref(taken.name)}@{taken.lstat().st_mtime_ns}"
+    key = f"{_ref(taken)}@{taken.lstat().st_mtime_ns}"
     for _ in range(_RUNS_PER_PACKET):
         run = run_deployment(INTAKE_DEPLOYMENT, parameters=parameters, timeout=0, idempotency_key=key,
                              as_subflow=False)
@@ -104,8 +105,8 @@ def _hand_over(inbox: Inbox, taken: Path, settings: Settings) -> bool:
             return True
         key = f"{key}/after-{run.id}"
     reason = f"{_RUNS_PER_PACKET} intake runs ended without finishing it (last: {run.state.name})"
-    log.error("packet %s… set aside as a whole: %s", _ref(taken.name), reason)
-    set_aside(taken, settings.quarantine_dir / "packets", reason, name=readable(dropped_as(taken)))
+    log.error("packet %s… set aside as a whole: %s", _ref(taken), reason)
+    set_aside_whole(taken, reason, settings)
     return False
 
 
@@ -119,7 +120,7 @@ def register(pool: str, inbox: Path, settings: Settings, settle_seconds: float, 
     from prefect.types.entrypoint import EntrypointType
     from prefect.workers.process import ProcessWorker
 
-    from flows.serve import nightly_run
+    from flows.serve import nightly_deployment
 
     with get_client(sync_client=True) as client:
         try:
@@ -134,6 +135,6 @@ def register(pool: str, inbox: Path, settings: Settings, settle_seconds: float, 
                                      parameters={"inbox": str(inbox.resolve()), "settle_seconds": settle_seconds,
                                                  **common}),
         intake_taken_packet.to_deployment("intake-taken-packet", **by_module),
-        nightly_run.to_deployment("nightly", cron=nightly_cron, concurrency_limit=1, parameters=common, **by_module),
+        nightly_deployment(settings.claims_home, settings.db_url, nightly_cron, **by_module),
         work_pool_name=pool, build=False, push=False, print_next_steps_message=False, ignore_warnings=True,
     )

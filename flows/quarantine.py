@@ -25,7 +25,7 @@ def set_aside(path: Path, folder: Path, reason: str, name: str | None = None) ->
     if not target.exists():
         partial = folder / f".{target.name}.partial"
         remove_entry(partial)
-        if path.is_dir() and not path.is_symlink():  # links are kept as links, never followed
+        if is_folder(path):  # links are kept as links, never followed
             shutil.copytree(path, partial, symlinks=True, ignore=_special_files)
         elif _is_special(path):
             partial.touch()  # a pipe or a device has no content to keep: the name and the reason say what it was
@@ -34,6 +34,11 @@ def set_aside(path: Path, folder: Path, reason: str, name: str | None = None) ->
         partial.rename(target)
     target.with_name(target.name + ".reason.txt").write_text(" ".join(reason.split()) + "\n", encoding="utf-8")
     return target
+
+
+def is_folder(path: Path) -> bool:
+    """A folder itself, not a link to one: links are never followed."""
+    return path.is_dir() and not path.is_symlink()
 
 
 def _safe_name(name: str) -> str:
@@ -65,7 +70,7 @@ def _special_files(folder: str, names: list[str]) -> list[str]:
 
 def remove_entry(path: Path) -> None:
     """A file, link or folder, gone; someone removing it at the same time is no error."""
-    if path.is_dir() and not path.is_symlink():
+    if is_folder(path):
         shutil.rmtree(path, ignore_errors=True)
     else:
         path.unlink(missing_ok=True)

@@ -44,6 +44,12 @@ def nightly_run(claims_home: str, db_url: str) -> str:
     return summary.report or ""
 
 
+def nightly_deployment(claims_home: Path, db_url: str, cron: str, **options):
+    """The nightly run at `cron`, never two at once."""
+    return nightly_run.to_deployment("nightly", cron=cron, concurrency_limit=1,
+                                     parameters={"claims_home": str(claims_home), "db_url": db_url}, **options)
+
+
 def serve_intake(inbox: Path, claims_home: Path, db_url: str, settle_seconds: float, poll_seconds: float,
                  nightly_cron: str, work_pool: str | None = None) -> None:
     if work_pool:
@@ -57,7 +63,7 @@ def serve_intake(inbox: Path, claims_home: Path, db_url: str, settle_seconds: fl
         watch_inbox.to_deployment("watch-inbox", interval=poll_seconds, concurrency_limit=1,
                                   parameters={"inbox": str(inbox.resolve()), "settle_seconds": settle_seconds,
                                               **common}),
-        nightly_run.to_deployment("nightly", cron=nightly_cron, concurrency_limit=1, parameters=common),
+        nightly_deployment(claims_home, db_url, nightly_cron),
     )
     with _prefect_api():
         serve(*deployments)

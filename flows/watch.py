@@ -35,7 +35,7 @@ from typing import Callable, Iterator
 from flows.decisions import PacketResult
 from flows.locks import exclusive
 from flows.packets import READY_MARKER, is_hidden, packet_of, readable, refusal
-from flows.quarantine import remove_entry, set_aside
+from flows.quarantine import is_folder, remove_entry, set_aside
 from flows.settings import Settings
 
 log = logging.getLogger("claims.watch")  # packets are named by a hash of their name (PacketFiles.ref)
@@ -104,7 +104,7 @@ class Inbox:
 
     def take(self, entry: Path) -> Path | None:
         """Move a complete packet out of the stations' reach; None if someone else took it first."""
-        is_file = not entry.is_dir() or entry.is_symlink()
+        is_file = not is_folder(entry)
         target, suffix = self.processing / entry.name, 1
         while target.exists() or target.is_symlink():
             stem, extension = (entry.stem, entry.suffix) if is_file else (entry.name, "")
@@ -142,20 +142,20 @@ class Inbox:
 
 def dropped_as(taken: Path) -> str:
     """The name the station gave a taken packet (before a counter told it from a namesake)."""
-    if taken.is_dir() and not taken.is_symlink():
+    if is_folder(taken):
         return re.sub(rf"{_COUNTER}\d+$", "", taken.name)
     return re.sub(rf"{_COUNTER}\d+(?=\.[^.]*$|$)", "", taken.name)
 
 
 def _marked_ready(entry: Path) -> bool:
-    return entry.is_dir() and not entry.is_symlink() and (entry / READY_MARKER).exists()
+    return is_folder(entry) and (entry / READY_MARKER).exists()
 
 
 def _signature(entry: Path) -> tuple | None:
     """Names, sizes and modification times: any write by a station changes it. None if the entry
     went away while we looked (another watcher took it)."""
     try:
-        files = [entry] if not entry.is_dir() or entry.is_symlink() else sorted(entry.rglob("*"))
+        files = sorted(entry.rglob("*")) if is_folder(entry) else [entry]
         return tuple((str(path.relative_to(entry.parent)), status.st_size, status.st_mtime_ns)
                      for path in files for status in [path.lstat()])
     except (FileNotFoundError, NotADirectoryError):
@@ -178,8 +178,7 @@ def watch(inbox_path: Path, settings: Settings, settle_seconds: float = 30.0, po
     while not stop():
         if time.monotonic() >= resume_at:
             try:
-                for entry in inbox.complete():
-                    take(inbox, entry)
+                take_all(inbox, inbox.complete())
                 _, waiting = _work_through(inbox, settings, report, stop)
             except Exception as error:  # noqa: BLE001 - the inbox itself failed (a share away): look again later
                 log.error("inbox %s: %s", inbox_path, _one_line(error))
@@ -198,17 +197,22 @@ def watch_once(inbox_path: Path, settings: Settings, settle_seconds: float = 30.
     """One look at the inbox: take every settled packet, work through what is taken; how many were done."""
     inbox = Inbox(inbox_path, settle_seconds)
     inbox.purge_finished()
-    for entry in inbox.settled():
-        take(inbox, entry)
+    take_all(inbox, inbox.settled())
     done, _ = _work_through(inbox, settings, report, lambda: False)
     return done
 
 
-def take(inbox: Inbox, entry: Path) -> None:
-    try:
-        inbox.take(entry)
-    except OSError as error:  # this entry only (a name too long to count, no permission): the rest go on
-        log.error("cannot take a packet from the inbox: %s", _one_line(error))
+def take_all(inbox: Inbox, entries: list[Path]) -> None:
+    for entry in entries:
+        try:
+            inbox.take(entry)
+        except OSError as error:  # this entry only (a name too long to count, no permission): the rest go on
+            log.error("cannot take a packet from the inbox: %s", _one_line(error))
+
+
+def set_aside_whole(taken: Path, reason: str, settings: Settings) -> None:
+    """A taken packet into quarantine/packets as the station named it, with the reason beside it."""
+    set_aside(taken, settings.quarantine_dir / "packets", reason, name=readable(dropped_as(taken)))
 
 
 def _work_through(inbox: Inbox, settings: Settings, report, stop) -> tuple[int, bool]:
@@ -239,7 +243,7 @@ def work_on(taken: Path, inbox: Inbox, settings: Settings,
         try:
             if refused:  # the reason names files: it goes beside the packet, not into the log
                 log.warning("packet %s… set aside as a whole in quarantine/packets, with the reason", ref)
-                set_aside(taken, settings.quarantine_dir / "packets", refused, name=readable(name))
+                set_aside_whole(taken, refused, settings)
                 result = PacketResult(packet.name, "quarantined", reason=refused)
             else:
                 result = process_packet(packet, settings)
@@ -250,7 +254,7 @@ def work_on(taken: Path, inbox: Inbox, settings: Settings,
                 return Outcome.LATER
             log.error("packet %s… could not be processed (%s), set aside as a whole in quarantine/packets",
                       ref, type(error).__name__)
-            set_aside(taken, settings.quarantine_dir / "packets", reason, name=readable(name))
+            set_aside_whole(taken, reason, settings)
             result = PacketResult(packet.name, "error", reason=reason)
         report(result)
         inbox.discard(taken)

@@ -97,7 +97,8 @@ def _detail_list_for(receipt: Document, visit_date: str, documents: list[Documen
 
 
 def _detail_item(row: dict) -> dict:
-    item = {"name": str(row.get("term", row["name"]).value), "amount": str(row["amount"].value)}
+    # Term lists match the name as the dictionary reads it, from the name as it stands: a clerk's correction counts.
+    item = {"name": restore_misreads(str(row["name"].value)).text, "amount": str(row["amount"].value)}
     if "category" in row:
         item["category"] = str(row["category"].value)
     if "days" in row:

@@ -82,6 +82,14 @@ def parse_amount_in_words(text: str) -> Decimal | None:
     return total.quantize(CENT)
 
 
+def lost_leading_digit(text: str) -> bool:
+    """Capital numerals opening with a unit right after some other character: the digit before the
+    unit was misread (侧拾壹元 for 捌拾壹元), and 拾壹元 alone would read as 11.00."""
+    text = clean_text(text).lstrip(":")
+    return (len(text) > 1 and "\u4e00" <= text[0] <= "\u9fff" and text[0] not in _DIGITS
+            and (text[1] in _SMALL_UNITS or text[1] in _BIG_UNITS))
+
+
 def _integer_words(words: str) -> int | None:
     if words == "":
         return 0

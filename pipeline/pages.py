@@ -117,7 +117,6 @@ def _image_pages(path: Path, name: str, head: bytes) -> Iterator[PageImage]:
 
 
 def _pdf_pages(path: Path, name: str) -> Iterator[PageImage]:
-    import pdfplumber
     import pypdfium2
     import pypdfium2.raw as pdfium_c
 
@@ -129,19 +128,33 @@ def _pdf_pages(path: Path, name: str) -> Iterator[PageImage]:
         detail = re.search(r"PDFium: ([^)]*)", str(exc))
         raise RefusedFile(name, f"not a readable PDF ({detail.group(1) if detail else exc})") from None
     scale = PDF_RENDER_DPI / 72
+    text_pdf = _open_text_layer(path)
     try:
         _check_page_count(name, len(document))
-        if pdfium_c.FPDFDoc_GetJavaScriptActionCount(document) > 0 or _pdf_has_javascript(path):
+        if pdfium_c.FPDFDoc_GetJavaScriptActionCount(document) > 0 or (
+                text_pdf is not None and _pdf_has_javascript(text_pdf.doc)):
             raise RefusedFile(name, "PDF with JavaScript (active content has no place in a scan)")
         for index in range(len(document)):
             _check_pdf_page(name, document[index], index, scale)
-        with pdfplumber.open(path) as text_pdf:
-            for index in range(len(document)):
-                rgb = document[index].render(scale=scale).to_numpy()[:, :, :3]
-                image = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
-                yield PageImage(name, index + 1, image, _pdf_text_lines(text_pdf, index, scale))
+        for index in range(len(document)):
+            rgb = document[index].render(scale=scale).to_numpy()[:, :, :3]
+            image = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
+            text_lines = _pdf_text_lines(text_pdf, index, scale) if text_pdf is not None else None
+            yield PageImage(name, index + 1, image, text_lines)
     finally:
         document.close()
+        if text_pdf is not None:
+            text_pdf.close()
+
+
+def _open_text_layer(path: Path):
+    """The PDF as pdfminer reads it (pdfplumber), once: for its actions and its text layer."""
+    import pdfplumber
+
+    try:
+        return pdfplumber.open(path)
+    except Exception:  # noqa: BLE001 - pdfminer raises many kinds; PDFium read the file: OCR reads its pages
+        return None
 
 
 def _check_pdf_page(name: str, page, index: int, scale: float) -> None:
@@ -156,38 +169,33 @@ def _check_pdf_page(name: str, page, index: int, scale: float) -> None:
                                       f"{index + 1})")
 
 
-def _pdf_has_javascript(path: Path) -> bool:
+def _pdf_has_javascript(document) -> bool:
     """Any action of the file, at any level (open action, page, link, form field), that runs a script."""
-    from pdfminer.pdfdocument import PDFDocument
-    from pdfminer.pdfparser import PDFParser
     from pdfminer.pdftypes import PDFStream
 
-    with open(path, "rb") as handle:
-        try:
-            document = PDFDocument(PDFParser(handle))
-        except Exception:  # noqa: BLE001 - pdfminer raises many kinds; PDFium read the file, its answer stands
-            return False
-        for xref in document.xrefs:
-            for object_id in xref.get_objids():
-                try:
-                    found = document.getobj(object_id)
-                except Exception:  # noqa: BLE001 - an object pdfminer cannot parse holds no action it could see
-                    continue
-                entries = found.attrs if isinstance(found, PDFStream) else found
-                if isinstance(entries, dict) and ("JS" in entries or "JavaScript" in entries):
-                    return True
+    for xref in document.xrefs:
+        for object_id in xref.get_objids():
+            try:
+                found = document.getobj(object_id)
+            except Exception:  # noqa: BLE001 - an object pdfminer cannot parse holds no action it could see
+                continue
+            entries = found.attrs if isinstance(found, PDFStream) else found
+            if isinstance(entries, dict) and ("JS" in entries or "JavaScript" in entries):
+                return True
     return False
 
 
 def _pdf_text_lines(pdf, index: int, scale: float) -> tuple[TextLine, ...] | None:
     """Words of a page's text layer as text lines in rendered-page pixels (pdfplumber)."""
-    page = pdf.pages[index]
+    page = None
     try:
+        page = pdf.pages[index]
         words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
     except Exception:  # noqa: BLE001 - pdfminer raises many kinds; no text layer then, OCR reads the page
         return None
     finally:
-        page.close()  # pdfplumber keeps each page's layout until told: a long PDF would pile them up
+        if page is not None:
+            page.close()  # pdfplumber keeps each page's layout until told: a long PDF would pile them up
     text = "".join(w["text"] for w in words)
     if len(text) < MIN_TEXT_LAYER_CHARS or "(cid:" in text:  # no text, or glyphs without unicode
         return None

@@ -6,7 +6,7 @@ import numpy as np
 
 from extractors.model import OcrPage
 from pipeline.cleanup import seal_ink_suppressed, upright
-from pipeline.ocr import OcrEngine
+from pipeline.ocr import OcrEngine, TextLine
 from pipeline.pages import PageImage
 from pipeline.second_look import second_look
 
@@ -15,12 +15,14 @@ def read_page(page: PageImage, engine: OcrEngine) -> OcrPage:
     if page.text_lines is not None:  # an electronic document: its own text, exact
         return OcrPage(source=page.source, index=page.index, rotation=0, lines=page.text_lines, image=page.image)
     clean = upright(page.image)
-    lines = second_look(clean.image, engine.read(seal_ink_suppressed(clean.image)), engine)
     return OcrPage(source=page.source, index=page.index, rotation=clean.rotation,
-                   lines=tuple(lines), image=clean.image, skew=clean.skew)
+                   lines=_text_lines(clean.image, engine), image=clean.image, skew=clean.skew)
 
 
 def ocr_page_from_image(source: str, index: int, rotation: int, image: np.ndarray, engine: OcrEngine) -> OcrPage:
     """OCR of an already upright page image (a stored page being read again)."""
-    lines = second_look(image, engine.read(seal_ink_suppressed(image)), engine)
-    return OcrPage(source=source, index=index, rotation=rotation, lines=tuple(lines), image=image)
+    return OcrPage(source=source, index=index, rotation=rotation, lines=_text_lines(image, engine), image=image)
+
+
+def _text_lines(upright_image: np.ndarray, engine: OcrEngine) -> tuple[TextLine, ...]:
+    return tuple(second_look(upright_image, engine.read(seal_ink_suppressed(upright_image)), engine))

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import yaml
 
+from pipeline.normalize import clean_text
 from pipeline.ocr import OcrEngine, TextLine, reading_order
 
 _DATA = Path(__file__).parent / "data" / "second_look.yaml"
@@ -45,7 +46,7 @@ def regions() -> tuple[Region, ...]:
 def second_look(image: np.ndarray, lines: list[TextLine], engine: OcrEngine) -> list[TextLine]:
     """The first reading's lines with each region's second reading in place of what it covers."""
     for region in regions():
-        anchor = next((line for line in lines if region.anchor.search(_plain(line.text))), None)
+        anchor = next((line for line in lines if region.anchor.search(clean_text(line.text))), None)
         if anchor is None:
             continue
         found = _read_region(image, anchor, region, engine)
@@ -77,14 +78,10 @@ def _read_region(image: np.ndarray, anchor: TextLine, region: Region, engine: Oc
 
 def _expected_reading(lines: list[TextLine], region: Region, width: int) -> tuple[str, tuple, float] | None:
     for line in lines:
-        match = region.expect.match(_plain(line.text))
+        match = region.expect.match(clean_text(line.text))
         if match and _BORDER < line.box[0] and line.box[2] < width - _BORDER:  # else cut by the region's edge
             return match.group(1), line.box, line.confidence
     return None
-
-
-def _plain(text: str) -> str:
-    return "".join(text.split())
 
 
 def _share_inside(box: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> float:

@@ -279,14 +279,19 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         if found is None or not found[0].box:
             raise service.NotFoundError(f"field {field_id} has no box")
         field, _document, page, _original, _packet = found
-        return Response(_crop_png(_page_path(page.id), field.box), media_type="image/png")
+        return Response(_crop_png(_image_of(page), field.box), media_type="image/png")
 
     def _page_path(page_id: int) -> Path:
         with session_scope(db_url) as session:
             page = session.get(Page, page_id)
-        path = views.page_file(pages_dir, page) if page is not None else None
+        if page is None:
+            raise service.NotFoundError(f"page {page_id} does not exist")
+        return _image_of(page)
+
+    def _image_of(page: Page) -> Path:
+        path = views.page_file(pages_dir, page)
         if path is None:
-            raise service.NotFoundError(f"page {page_id} has no image")
+            raise service.NotFoundError(f"page {page.id} has no image")
         return path
 
     # --- claims ----------------------------------------------------------------

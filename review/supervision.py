@@ -15,18 +15,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from flows import blacklist
 from flows.decisions import policy_year_start
-from flows.signals import decide_signal
+from flows.signals import SignalNotFoundError, decide_signal
 from pipeline.errors import BadInputError
 from pipeline.normalize import mask_name
 from pipeline.signals import signal_rules
+from review import labels
 from review.ids import RecordId
 from review.service import ForbiddenError, NotFoundError, effective_status
 from store import repository
 from store.db import session_scope
 from store.models import Member, Packet, RaisedSignal, ReviewUser
 
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
-SIGNAL_STATUSES = ("open", "escalated", "dismissed", "cleared")
+SEVERITY_ORDER = {severity: rank for rank, severity in enumerate(labels.SEVERITIES)}  # high first
+SIGNAL_STATUSES = tuple(labels.SIGNAL_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,12 @@ def add_routes(app: FastAPI, db_url: str, current_user, posted_form, render) -> 
     async def signal_verdict(request: Request, signal_id: RecordId, verdict: str):
         user, form = await posted_form(request)
         _require_supervisor(user)
-        shown = _signal_view(db_url, signal_id)  # 404 for a signal that does not exist
         try:
             decide_signal(db_url, signal_id, verdict, str(form.get("reason", "")), user.username)
+        except SignalNotFoundError as exc:
+            raise NotFoundError(exc.message) from None
         except BadInputError as exc:
+            shown = _signal_view(db_url, signal_id)  # 404 for a signal that does not exist
             _, csrf = current_user(request)
             return render(request, "signal.html", user, csrf, status_code=422, error=exc.message, form=form, **shown)
         return RedirectResponse(f"/signals/{signal_id}", status_code=303)

@@ -88,6 +88,15 @@ def report(what: str, **numbers) -> None:
     print(f"\n{what}: " + ", ".join(f"{key}={value}" for key, value in numbers.items()))
 
 
+def watch_until_the_inbox_is_empty(inbox: Path, home: Path, prefect_api: dict) -> None:
+    watcher = start_watcher(inbox, home, prefect_api)
+    try:
+        wait_until(lambda: inbox_is_empty(inbox), 600, "the inbox to empty")
+    finally:
+        _, errors = stop_watcher(watcher)
+    assert "Traceback" not in errors, errors[-3000:]
+
+
 # --- the intake killed at random points ------------------------------------------------------
 
 def test_the_intake_killed_at_random_points_decides_every_packet_once(tmp_path, database, prefect_api):
@@ -114,12 +123,7 @@ def test_the_intake_killed_at_random_points_decides_every_packet_once(tmp_path, 
         landed.append(f"{dict(states)}, {len(list((inbox / '.claims' / 'processing').iterdir()))} taken")
         if inbox_is_empty(inbox):
             break
-    watcher = start_watcher(inbox, home, prefect_api)
-    try:
-        wait_until(lambda: inbox_is_empty(inbox), 600, "the inbox to empty")
-    finally:
-        _, errors = stop_watcher(watcher)
-    assert "Traceback" not in errors, errors[-3000:]
+    watch_until_the_inbox_is_empty(inbox, home, prefect_api)
     decisions = assert_decided_exactly_once(home, {p: scans_of(p) for p in PACKETS})
     assert {name: (d.status, d.payable) for name, d in decisions.items()} == {p: expected(p) for p in PACKETS}
     with Session(get_engine(db_url_of(home))) as session:
@@ -144,12 +148,7 @@ def test_a_claim_finished_after_a_crash_is_not_paid_for_a_receipt_a_later_claim_
     kill_watcher(watcher)
     assert [p.status for p in packets_in_db(home)] == ["received"]
     drop(inbox, "01_outpatient_pays", "a_received_second")
-    watcher = start_watcher(inbox, home, prefect_api)
-    try:
-        wait_until(lambda: inbox_is_empty(inbox), 600, "the inbox to empty")
-    finally:
-        _, errors = stop_watcher(watcher)
-    assert "Traceback" not in errors, errors[-3000:]
+    watch_until_the_inbox_is_empty(inbox, home, prefect_api)
     decisions = assert_decided_exactly_once(home, {"b_received_first": scans_of("01_outpatient_pays"),
                                                    "a_received_second": scans_of("01_outpatient_pays")},
                                             superseded=True)
