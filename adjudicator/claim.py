@@ -178,8 +178,14 @@ class Claim:
     member: Member
     documents: tuple[str, ...]
     visits: tuple[Visit, ...]
-    ledger: Ledger = Ledger()
-    policy_year_start: date | None = None
+    ledger: Ledger = Ledger()  # of the policy year of the claim's first visit
+    policy_year_start: date | None = None  # any policy year's start: the member's years run on from it
+    other_year_ledgers: tuple[tuple[date, Ledger], ...] = ()  # of the later years a claim's visits reach
+
+    def ledger_of(self, year_start: date, claim_year: date) -> Ledger:
+        if year_start == claim_year:
+            return self.ledger
+        return dict(self.other_year_ledgers).get(year_start, Ledger())
 
 
 # --- validation -------------------------------------------------------------
@@ -305,6 +311,16 @@ def _ledger(value: Any, path: str) -> Ledger:
     )
 
 
+def _year_ledgers(value: Any, path: str) -> tuple[tuple[date, Ledger], ...]:
+    """`{"2027-01-01": {ledger}}`: the ledgers of other policy years, by each year's start."""
+    fields = _Fields(value, path, tuple(value) if isinstance(value, dict) else ())
+    ledgers = []
+    for key in fields.obj:
+        year = _date(key, f"{path}.{key}")
+        ledgers.append((year, fields.require(key, _ledger)))
+    return tuple(sorted(ledgers))
+
+
 def _policy_year_start(value: Any, path: str) -> date | None:
     return _Fields(value, path, ("year_start",)).get("year_start", _date)
 
@@ -401,7 +417,8 @@ def _visit(value: Any, path: str) -> Visit:
 
 def parse_claim(obj: Any) -> Claim:
     """Validate the contract's input JSON (already decoded) into a typed Claim."""
-    fields = _Fields(obj, "", ("claim_id", "received_date", "member", "policy", "ledger", "documents", "visits"))
+    fields = _Fields(obj, "", ("claim_id", "received_date", "member", "policy", "ledger", "ledgers", "documents",
+                               "visits"))
     visits = fields.require("visits", _list_of(_visit))
     if not visits:
         raise BadInputError("'visits' must list at least one visit")
@@ -417,4 +434,5 @@ def parse_claim(obj: Any) -> Claim:
         visits=visits,
         ledger=fields.get("ledger", _ledger, Ledger()),
         policy_year_start=fields.get("policy", _policy_year_start),
+        other_year_ledgers=fields.get("ledgers", _year_ledgers, ()),
     )

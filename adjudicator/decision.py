@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from adjudicator.claim import (Claim, Ledger, Receipt, Visit, _flag, _Fields, _json_type, _ledger, _list_of, _money,
-                               _one_of, _text)
+                               _one_of, _text, _year_ledgers)
 from adjudicator.errors import BadInputError
 from adjudicator.money import money_text
 
@@ -67,7 +68,20 @@ class Decision:
     missing_documents: tuple[str, ...]
     reasons: tuple[Reason, ...]
     visits: tuple[VisitDecision, ...]
-    ledger_after: Ledger
+    ledger_after: Ledger  # of the policy year of the claim's first visit
+    # Only for a claim whose visits fall in more than one policy year: each year's ledger, by its start.
+    ledgers_after: tuple[tuple[date, Ledger], ...] = ()
+    override: "Override | None" = None  # a supervisor's decision in place of the adjudicator's
+
+
+@dataclass(frozen=True)
+class Override:
+    """What a supervisor set in place of the adjudicator's decision (the review app stores it)."""
+
+    by: str
+    reason: str
+    status_before: str
+    payable_before: Decimal
 
 
 def _reasons(reasons: tuple[Reason, ...]) -> list[dict]:
@@ -118,6 +132,12 @@ def decision_to_json(decision: Decision) -> dict:
         "reasons": _reasons(decision.reasons),
         "visits": [_visit(visit) for visit in decision.visits],
         "ledger_after": ledger_to_json(decision.ledger_after),
+        **({"ledgers_after": {year.isoformat(): ledger_to_json(ledger) for year, ledger in decision.ledgers_after}}
+           if decision.ledgers_after else {}),
+        **({"override": {"by": decision.override.by, "reason": decision.override.reason,
+                         "status_before": decision.override.status_before,
+                         "payable_before": money_text(decision.override.payable_before)}}
+           if decision.override else {}),
     }
 
 
@@ -190,7 +210,8 @@ def decision_from_json(obj: Any, claim: Claim) -> Decision:
     one-line BadInputError.
     """
     fields = _Fields(obj, "decision", ("claim_id", "status", "payable", "outpatient_payable", "inpatient_payable",
-                                       "missing_documents", "reasons", "visits", "ledger_after"))
+                                       "missing_documents", "reasons", "visits", "ledger_after", "ledgers_after",
+                                       "override"))
     claim_id = fields.require("claim_id", _text)
     if claim_id != claim.claim_id:
         raise BadInputError(f"the decision is for claim {claim_id!r}, not {claim.claim_id!r}")
@@ -205,4 +226,12 @@ def decision_from_json(obj: Any, claim: Claim) -> Decision:
         reasons=fields.require("reasons", _read_reasons),
         visits=fields.require("visits", _list_of(lambda visit, at: _read_visit(visit, at, visits))),
         ledger_after=fields.require("ledger_after", _ledger),
+        ledgers_after=fields.get("ledgers_after", _year_ledgers, ()),
+        override=fields.get("override", _read_override),
     )
+
+
+def _read_override(value: Any, path: str) -> Override:
+    fields = _Fields(value, path, ("by", "reason", "status_before", "payable_before"))
+    return Override(fields.require("by", _text), fields.require("reason", _text),
+                    fields.require("status_before", _text), fields.require("payable_before", _money))

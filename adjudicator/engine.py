@@ -1,10 +1,13 @@
 """`adjudicate`: claim in, decision out. Pure: no I/O beyond reading packaged data files once.
 
-Order: the claim as a whole (blacklist, documents), then each visit (window,
-policy year, emergency, hospital, record, diagnosis, inpatient standard), its
-receipts (rejections, payment split, base) and items (exclusions), then the
-money: other payers, deductible, ratio and caps, visit by visit in date order
-so the running ledger is the same however receipts are batched into claims.
+Order: each visit's policy year and the claim window (M3.5), which need no plan
+amounts, then the plan in force for that year (none: refused, M1.1); the claim as
+a whole (blacklist, documents), then each visit (emergency, hospital, record,
+diagnosis, inpatient standard), its receipts (rejections, payment split, base)
+and items (exclusions), then the money: other payers, deductible, ratio and caps,
+visit by visit in date order so the running ledger is the same however receipts
+are batched into claims. A visit counts in its own policy year's ledger, with that
+year's deductible and caps, whichever year the claim's other visits fall in.
 """
 
 from __future__ import annotations
@@ -15,67 +18,117 @@ from decimal import Decimal
 
 from adjudicator import rules
 from adjudicator.claim import Claim, Item, Ledger, Receipt, Visit
+from adjudicator.errors import NoPlanError
 from adjudicator.decision import (ACCEPTED, REJECTED, REVIEW, Decision, ItemDecision, Reason, ReceiptDecision,
                                   VisitDecision)
 from adjudicator.hospitals import HospitalRegistry, packaged_hospitals
 from adjudicator.money import ZERO, money_text, round_half_up
-from adjudicator.plan import Plan, plan_for
+from adjudicator.plan import Plan, packaged_plans, plan_for
+from adjudicator.policy_year import policy_year_start
 
 
-def claim_year_start(claim: Claim, plan: Plan) -> date:
-    first_visit = min(visit.date for visit in claim.visits)
-    return claim.policy_year_start or plan.year_start_for(None, first_visit)
+def claim_year_start(claim: Claim, plan: Plan | None = None) -> date:
+    """The policy year of the claim's first visit: the one its `ledger` is of."""
+    return policy_year_start(claim.policy_year_start, min(visit.date for visit in claim.visits), plan)
+
+
+def visit_years(claim: Claim, plan: Plan | None = None) -> dict[str, date]:
+    """Each visit's own policy year (its start), by visit id."""
+    return {visit.visit_id: policy_year_start(claim.policy_year_start, visit.date, plan) for visit in claim.visits}
+
+
+@dataclass(frozen=True)
+class _Year:
+    """One policy year a claim's visits fall in: its plan (None: no plan covers it) and ledger."""
+
+    start: date
+    plan: Plan | None
+    ledger: Ledger
+
+
+def _years(claim: Claim, plan: Plan | None) -> dict[str, _Year]:
+    """Each visit's policy year, by visit id."""
+    claim_year = claim_year_start(claim, plan)
+    years = {}
+    for start in sorted(set(visit_years(claim, plan).values())):
+        try:
+            in_force = plan or plan_for(start)
+        except NoPlanError:
+            in_force = None
+        years[start] = _Year(start, in_force, claim.ledger_of(start, claim_year))
+    return {visit_id: years[start] for visit_id, start in visit_years(claim, plan).items()}
 
 
 def adjudicate(claim: Claim, plan: Plan | None = None, hospitals: HospitalRegistry | None = None) -> Decision:
-    if plan is None:
-        plan = plan_for(claim.policy_year_start, min(visit.date for visit in claim.visits))
+    """`plan`: decide every policy year under this plan (tests vary amounts); by default each year
+    is decided under the plan in force on its start."""
     hospitals = hospitals or packaged_hospitals()
-    year_start = claim_year_start(claim, plan)
-
-    missing = rules.missing_documents(claim, plan)
-    visits = _judge_visits(claim, plan, hospitals, year_start)
+    years = _years(claim, plan)
+    late = {visit.visit_id: reason for visit in claim.visits
+            if (reason := _time_reason(claim, years[visit.visit_id], plan))}
+    visits = _judge_visits(claim, hospitals, years, late)
     claim_rejections = [reason for reason in [rules.blacklist_reason(claim)] if reason]
-    window_reasons = [reason for visit in visits for reason in visit.reasons
-                      if reason.clause == plan.claim_window_months.clause]
-    if len(window_reasons) == len(visits):  # every visit is out of time: the claim is, as a whole
-        claim_rejections.append(window_reasons[0])
+    # Every visit out of time or of a year no plan covers: the claim is rejected as a whole.
+    untimely = list(late.values())
+    if len(untimely) == len(visits):
+        claim_rejections.extend({reason.clause: reason for reason in untimely}.values())
 
     # A claim that is rejected whole needs no further documents; otherwise a missing one holds everything.
     if claim_rejections:
-        return _unpaid(claim, "rejected", (), tuple(claim_rejections), tuple(map(_rejected_whole, visits)))
+        return _unpaid(claim, "rejected", (), tuple(claim_rejections), tuple(map(_rejected_whole, visits)), years)
+    documents_plan = next(year.plan for year in years.values() if year.plan is not None)
+    missing = rules.missing_documents(claim, documents_plan)
     if missing:
         return _unpaid(claim, "pending_documents", tuple(required.document for required in missing),
-                       tuple(map(rules.missing_document_reason, missing)), visits)
-    return _settle(claim, plan, visits)
+                       tuple(map(rules.missing_document_reason, missing)), visits, years)
+    return _settle(claim, visits, years)
+
+
+def _time_reason(claim: Claim, year: _Year, plan: Plan | None) -> Reason | None:
+    """M3.5 first, whatever plan covers the year; then a year no plan covers (M1.1)."""
+    late = rules.claim_window_reason(claim, year.start, plan)
+    if late or year.plan is not None:
+        return late
+    return rules.no_plan_reason(year.start, packaged_plans()[0].effective_from)
 
 
 # --- visits -----------------------------------------------------------------
 
 
-def _judge_visits(claim: Claim, plan: Plan, hospitals: HospitalRegistry, year_start: date) -> tuple[VisitDecision, ...]:
+def _judge_visits(claim: Claim, hospitals: HospitalRegistry, years: dict[str, _Year],
+                  late: dict[str, Reason]) -> tuple[VisitDecision, ...]:
     """Every visit's status, receipts and items; payable is filled in later by `_settle`."""
     by_date = sorted(claim.visits, key=lambda visit: visit.date)
-    already_claimed = set(claim.ledger.claimed_invoices)
-    sessions = rules.SessionCounter(claim.ledger.hyperbaric_sessions_ytd)
+    # A receipt is paid once, ever: the invoices of every year's ledger count.
+    already_claimed = {key for year in years.values() for key in year.ledger.claimed_invoices}
+    sessions = {year.start: rules.SessionCounter(year.ledger.hyperbaric_sessions_ytd) for year in years.values()}
     judged = {}
     for visit in by_date:
-        judged[visit.visit_id] = _judge_visit(visit, claim, plan, hospitals, year_start, already_claimed, sessions)
+        year = years[visit.visit_id]
+        if visit.visit_id in late:
+            judged[visit.visit_id] = _out_of_time(visit, late[visit.visit_id])
+            continue
+        judged[visit.visit_id] = _judge_visit(visit, claim, year.plan, hospitals, already_claimed,
+                                              sessions[year.start])
     return tuple(judged[visit.visit_id] for visit in claim.visits)
 
 
-def _judge_visit(visit: Visit, claim: Claim, plan: Plan, hospitals: HospitalRegistry, year_start: date,
+def _out_of_time(visit: Visit, reason: Reason) -> VisitDecision:
+    receipts = tuple(_unjudged_receipt(receipt, REJECTED) for receipt in visit.receipts)
+    return VisitDecision(visit.visit_id, visit.kind, REJECTED, False, ZERO, ZERO, (reason,), receipts)
+
+
+def _judge_visit(visit: Visit, claim: Claim, plan: Plan, hospitals: HospitalRegistry,
                  already_claimed: set[str], sessions: rules.SessionCounter) -> VisitDecision:
     emergency, emergency_note = rules.counts_as_emergency(visit, plan)
     hospital = rules.hospital_outcome(visit, emergency, hospitals, plan)
     rejections = [
-        *filter(None, [rules.claim_window_reason(visit, claim, plan, year_start)]),
         *hospital.rejections,
         *filter(None, [rules.record_reason(visit, plan)]),
         *rules.excluded_diagnosis_reasons(visit, plan),
         *rules.inpatient_standard_reasons(visit, plan),
     ]
-    reviews = [*filter(None, [rules.policy_year_review_reason(visit, plan, year_start)]), *hospital.reviews]
+    reviews = list(hospital.reviews)
     notes = [emergency_note] if emergency_note else []
 
     if rejections or reviews:
@@ -210,33 +263,48 @@ def _apply_total_cap(payable: Decimal, running: _RunningLedger, plan: Plan, note
     return payable
 
 
-def _settle(claim: Claim, plan: Plan, visits: tuple[VisitDecision, ...]) -> Decision:
-    ledger = claim.ledger
-    running = _RunningLedger(ledger.outpatient_eligible_ytd, ledger.outpatient_paid_ytd, ledger.inpatient_paid_ytd)
+def _settle(claim: Claim, visits: tuple[VisitDecision, ...], years: dict[str, _Year]) -> Decision:
+    """Money visit by visit in date order, each on its own policy year's running ledger and plan."""
+    running = {year.start: _RunningLedger(year.ledger.outpatient_eligible_ytd, year.ledger.outpatient_paid_ytd,
+                                          year.ledger.inpatient_paid_ytd) for year in years.values()}
     dates = {visit.visit_id: visit.date for visit in claim.visits}
     settled = {}
     for visit in sorted(visits, key=lambda decision: dates[decision.visit_id]):
         if visit.status != ACCEPTED:
             settled[visit.visit_id] = visit
             continue
+        year = years[visit.visit_id]
         pay = _inpatient_payable if visit.kind == "inpatient" else _outpatient_payable
-        payable, notes = pay(visit.eligible, running, plan)
+        payable, notes = pay(visit.eligible, running[year.start], year.plan)
         settled[visit.visit_id] = replace(visit, payable=payable, reasons=visit.reasons + tuple(notes))
     visits = tuple(settled[visit.visit_id] for visit in visits)
 
-    accepted_receipts = [receipt for visit in visits if visit.status == ACCEPTED
-                         for receipt in visit.receipts if receipt.status == ACCEPTED]
-    ledger_after = Ledger(
-        outpatient_eligible_ytd=running.outpatient_eligible,
-        outpatient_paid_ytd=running.outpatient_paid,
-        inpatient_paid_ytd=running.inpatient_paid,
-        hyperbaric_sessions_ytd=ledger.hyperbaric_sessions_ytd + sum(r.hyperbaric_sessions for r in accepted_receipts),
-        claimed_invoices=ledger.claimed_invoices + tuple(receipt.invoice_key for receipt in accepted_receipts),
-    )
+    after = {}
+    for year in {year.start: year for year in years.values()}.values():
+        accepted_receipts = [receipt for visit in visits if visit.status == ACCEPTED
+                             and years[visit.visit_id].start == year.start
+                             for receipt in visit.receipts if receipt.status == ACCEPTED]
+        after[year.start] = Ledger(
+            outpatient_eligible_ytd=running[year.start].outpatient_eligible,
+            outpatient_paid_ytd=running[year.start].outpatient_paid,
+            inpatient_paid_ytd=running[year.start].inpatient_paid,
+            hyperbaric_sessions_ytd=year.ledger.hyperbaric_sessions_ytd + sum(r.hyperbaric_sessions
+                                                                              for r in accepted_receipts),
+            claimed_invoices=year.ledger.claimed_invoices + tuple(r.invoice_key for r in accepted_receipts),
+        )
     outpatient = sum((visit.payable for visit in visits if visit.kind != "inpatient"), ZERO)
     inpatient = sum((visit.payable for visit in visits if visit.kind == "inpatient"), ZERO)
     return Decision(claim.claim_id, _claim_status(visits), outpatient + inpatient, outpatient, inpatient,
-                    (), (), visits, ledger_after)
+                    (), (), visits, after[_first_year(claim, years)], _other_years(after))
+
+
+def _first_year(claim: Claim, years: dict[str, _Year]) -> date:
+    return years[min(claim.visits, key=lambda visit: visit.date).visit_id].start
+
+
+def _other_years(after: dict[date, Ledger]) -> tuple[tuple[date, Ledger], ...]:
+    """Every year's ledger, when the claim reaches more than one policy year."""
+    return tuple(sorted(after.items())) if len(after) > 1 else ()
 
 
 def _claim_status(visits: tuple[VisitDecision, ...]) -> str:
@@ -252,6 +320,7 @@ def _claim_status(visits: tuple[VisitDecision, ...]) -> str:
 
 
 def _unpaid(claim: Claim, status: str, missing: tuple[str, ...], reasons: tuple[Reason, ...],
-            visits: tuple[VisitDecision, ...]) -> Decision:
-    """Rejected whole or waiting for documents: nothing paid, the ledger unchanged."""
-    return Decision(claim.claim_id, status, ZERO, ZERO, ZERO, missing, reasons, visits, claim.ledger)
+            visits: tuple[VisitDecision, ...], years: dict[str, _Year]) -> Decision:
+    """Rejected whole or waiting for documents: nothing paid, the ledgers unchanged."""
+    unchanged = _other_years({year.start: year.ledger for year in years.values()})
+    return Decision(claim.claim_id, status, ZERO, ZERO, ZERO, missing, reasons, visits, claim.ledger, unchanged)

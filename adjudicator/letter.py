@@ -9,6 +9,7 @@ number.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,9 +17,10 @@ from adjudicator.claim import Claim, Receipt, Visit, parse_claim
 from adjudicator.decision import (ACCEPTED, REJECTED, REVIEW, Decision, Reason, ReceiptDecision, VisitDecision,
                                   decision_from_json)
 from adjudicator.engine import claim_year_start
-from adjudicator.errors import BadInputError
+from adjudicator.errors import BadInputError, NoPlanError
 from adjudicator.money import ZERO, money_text
 from adjudicator.plan import Plan, plan_for
+from adjudicator.policy_year import policy_year_end
 
 VISIT_KIND_LABELS = {"outpatient": "门诊", "emergency": "急诊", "inpatient": "住院"}
 SECTION_NUMBERS = "一二三四五六七八九十"
@@ -27,17 +29,30 @@ SECTION_NUMBERS = "一二三四五六七八九十"
 CATEGORY_SELF_PAY_REASON = Reason("M4.2.1", "医保分类药品中属于分类自负的费用不属于保险责任")
 SELF_PAY_REASON = Reason("M4.2.2", "医保范围外的自费项目和药品不属于保险责任")
 QUESTIONS_CLAUSE = "M3.2"
+STATUS_LABELS = {"approved": "全部赔付", "partially_approved": "部分赔付", "rejected": "不予赔付",
+                 "pending_documents": "待补材料"}
 
 
-def member_letter(claim: Claim, decision: Decision, plan: Plan | None = None) -> str:
-    """The letter to the member about one decided claim (plan: the one the claim was decided under)."""
+@dataclass(frozen=True)
+class Contact:
+    """Where the member asks about the letter (the caller's configuration gives it)."""
+
+    phone: str
+    address: str
+    hours: str
+
+
+def member_letter(claim: Claim, decision: Decision, plan: Plan | None = None, contact: Contact | None = None) -> str:
+    """The letter to the member about one decided claim (plan: the one the claim was decided under;
+    by default each policy year's own)."""
     if decision.claim_id != claim.claim_id:
         raise BadInputError(f"the decision is for claim {decision.claim_id!r}, not {claim.claim_id!r}")
     visits = {visit.visit_id: visit for visit in claim.visits}
     unknown = [visit.visit_id for visit in decision.visits if visit.visit_id not in visits]
     if unknown:
         raise BadInputError(f"the decision's visit {unknown[0]} is not in claim {claim.claim_id}")
-    plan = plan or plan_for(claim.policy_year_start, min(visit.date for visit in claim.visits))
+    years = _years_of(claim, decision, plan)
+    plan = plan or next((in_force for _, in_force, _ in years if in_force is not None), None)
     pairs = [(visits[decided.visit_id], decided) for decided in decision.visits]
 
     if decision.status == "pending_documents":
@@ -47,23 +62,41 @@ def member_letter(claim: Claim, decision: Decision, plan: Plan | None = None) ->
         not_paid, under_review = _not_paid(decision, pairs), _under_review(pairs)
         sections = [("审核结果", _outcome(decision, pairs, bool(not_paid), bool(under_review))),
                     ("不予赔付的费用及原因", not_paid), ("正在人工复核的费用", under_review)]
-        if decision.status != "rejected":  # nothing was computed: how it would have been is noise
+        if decision.status != "rejected" and plan:  # nothing was computed: how it would have been is noise
             sections.append(("赔付说明", _notes(pairs, plan)))
-    sections.append(("免赔额与本保单年度剩余保险金额", _year_left(claim, decision, plan)))
+    sections.append(("免赔额与本保单年度剩余保险金额",
+                     [line for start, in_force, ledger in years if in_force
+                      for line in _year_left(start, ledger, in_force)]))
 
     masked = _masked_name(claim.member.name)
     lines = [f"尊敬的{masked}:" if masked else "尊敬的被保险人:", "",
              f"您好!我们已于{_day(claim.received_date)}收到您的理赔申请(案件号 {claim.claim_id}),审核结果如下。"]
     for number, (title, body) in zip(SECTION_NUMBERS, [section for section in sections if section[1]]):
         lines += ["", f"{number}、{title}", *body]
-    lines += ["", f"如对本次审核结果有疑问,请与我们联系(条款 {QUESTIONS_CLAUSE})。", "", "天安人寿保险公司 理赔服务部"]
+    lines += ["", f"如对本次审核结果有疑问,请与我们联系(条款 {QUESTIONS_CLAUSE})。"]
+    if contact:
+        lines += [f"联系电话:{contact.phone}", f"地址:{contact.address}", f"服务时间:{contact.hours}"]
+    lines += ["", "天安人寿保险公司 理赔服务部"]
     return "\n".join(lines) + "\n"
 
 
-def member_letter_from_json(claim_json: dict, decision_json: dict) -> str:
+def member_letter_from_json(claim_json: dict, decision_json: dict, contact: Contact | None = None) -> str:
     """The letter from a stored claim (the API input) and its stored decision (the API output)."""
     claim = parse_claim(claim_json)
-    return member_letter(claim, decision_from_json(decision_json, claim))
+    return member_letter(claim, decision_from_json(decision_json, claim), contact=contact)
+
+
+def _years_of(claim: Claim, decision: Decision, plan: Plan | None) -> list[tuple[date, Plan | None, object]]:
+    """Each policy year the decision's ledgers speak of: its start, its plan (None: none covers it), its ledger."""
+    ledgers = list(decision.ledgers_after) or [(claim_year_start(claim, plan), decision.ledger_after)]
+    years = []
+    for start, ledger in ledgers:
+        try:
+            in_force = plan or plan_for(start)
+        except NoPlanError:
+            in_force = None
+        years.append((start, in_force, ledger))
+    return years
 
 
 # --- sections ---------------------------------------------------------------
@@ -84,6 +117,11 @@ def _outcome(decision: Decision, pairs: list[tuple[Visit, VisitDecision]], some_
         lines = ["经审核,您本次申请的费用部分符合保险责任。" + paid
                  + ("不予赔付的部分及原因见下文。" if some_not_paid else "")
                  + ("部分费用正在人工复核,复核后另行通知。" if some_under_review else "")]
+    if decision.override:
+        before = STATUS_LABELS.get(decision.override.status_before, "审核中")
+        lines.append(f"本案经理赔主管复核后改判,理由:{decision.override.reason}"
+                     f"(原审核结果:{before},赔付 {_yuan(decision.override.payable_before)})。"
+                     "下列各次就诊的明细为原审核的结果。")
     if decision.payable > ZERO:
         lines.append("赔款将转入您提供的银行存折账户。")
     for number, (visit, decided) in enumerate(pairs, start=1):
@@ -193,11 +231,9 @@ def _notes(pairs: list[tuple[Visit, VisitDecision]], plan: Plan) -> list[str]:
     return [f"- {line}" for line in lines]
 
 
-def _year_left(claim: Claim, decision: Decision, plan: Plan) -> list[str]:
-    """The deductible and the caps after this claim (`ledger_after`: unchanged while pending or rejected)."""
-    ledger = decision.ledger_after
-    start = claim_year_start(claim, plan)
-    last_day = plan.year_end(start) - timedelta(days=1)
+def _year_left(start: date, ledger, plan: Plan) -> list[str]:
+    """The deductible and the caps of one policy year after this claim (unchanged while pending or rejected)."""
+    last_day = policy_year_end(start, plan) - timedelta(days=1)
     deductible = plan.deductible.value
     outpatient_cap, inpatient_cap, total_cap = plan.outpatient_cap, plan.inpatient_cap, plan.total_cap
     paid = ledger.outpatient_paid_ytd + ledger.inpatient_paid_ytd

@@ -1,7 +1,10 @@
-"""A plan year's parameters as dated, cited data (`plans/*.yaml` + `terms/*.yaml`).
+"""The plan's parameters as dated, cited data (`plans/plan.yaml` + `terms/*.yaml`).
 
 Rule code never holds a plan number: every amount, limit and list comes from
 here, and every value carries the clause it rests on so a decision can cite it.
+Each value is dated one by one, as OpenFisca's parameters are: it holds from the
+date it takes effect until a later dated value of the same parameter, so a change
+the insurer publishes costs one line. `Plan` is the plan as it stands on one date.
 """
 
 from __future__ import annotations
@@ -18,11 +21,11 @@ import yaml
 
 from adjudicator.claim import DRUG_KINDS
 from adjudicator.errors import NoPlanError, PlanError
-from adjudicator.money import add_months
 from adjudicator.terms import TermList, TermMatcher
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_PLANS_DIR = PACKAGE_DIR / "plans"
+DEFAULT_PLAN_PATH = DEFAULT_PLANS_DIR / "plan.yaml"
 
 CLAUSE_ID = re.compile(r"(M\d+(\.[0-9A-Z]+)*|D\d+(\.\d+)*)")
 _MONTH_DAY = re.compile(r"(\d{2})-(\d{2})")
@@ -110,22 +113,6 @@ class Plan:
     def term_list(self, name: str) -> TermList:
         return self.terms[name]
 
-    def year_start_for(self, anchor: date | None, day: date) -> date:
-        """Start of the policy year that `day` falls in; years run from `anchor` (or the default start)."""
-        length = self.year_length_months.value
-        if anchor is None:
-            month, month_day = self.default_year_start.value
-            anchor = date(day.year, month, month_day)
-        start = anchor
-        while start > day:
-            start = add_months(start, -length)
-        while add_months(start, length) <= day:
-            start = add_months(start, length)
-        return start
-
-    def year_end(self, year_start: date) -> date:
-        """First day after the policy year."""
-        return add_months(year_start, self.year_length_months.value)
 
 
 # Term list roles the rules look up by name; each must exist in the plan's term files.
@@ -158,15 +145,27 @@ class _Section:
     def section(self, key: str, allowed: tuple[str, ...]) -> "_Section":
         return _Section(self.obj[key], self.at(key), self.source, allowed)
 
-    def param(self, key: str, convert) -> Param:
-        entry = self.section(key, ("value", "clause"))
-        clause = entry.obj["clause"]
-        if not isinstance(clause, str) or not CLAUSE_ID.fullmatch(clause):
-            self.fail(entry.at("clause"), f"is not a clause ID like M1.2 or D1: {clause!r}")
-        try:
-            return Param(convert(entry.obj["value"]), clause)
-        except (TypeError, ValueError, InvalidOperation) as problem:
-            self.fail(entry.at("value"), f"is invalid: {problem}")
+    def param(self, key: str, convert) -> "Dated":
+        """`key: {values: {YYYY-MM-DD: {value, reference}, ...}}`: the value from each date on."""
+        holder = self.section(key, ("values",))
+        if not isinstance(holder.obj["values"], dict) or not holder.obj["values"]:
+            self.fail(holder.at("values"), "must map each date a value takes effect to {value, reference}")
+        values = _Section(holder.obj["values"], holder.at("values"), self.source, tuple(holder.obj["values"]))
+        dated = []
+        for when in values.obj:
+            try:
+                since = _plan_date(when)
+            except (TypeError, ValueError):
+                self.fail(values.at(str(when)), "is not a date YYYY-MM-DD")
+            entry = values.section(when, ("value", "reference"))
+            clause = entry.obj["reference"]
+            if not isinstance(clause, str) or not CLAUSE_ID.fullmatch(clause):
+                self.fail(entry.at("reference"), f"is not a clause ID like M1.2 or D1: {clause!r}")
+            try:
+                dated.append((since, Param(convert(entry.obj["value"]), clause)))
+            except (TypeError, ValueError, InvalidOperation) as problem:
+                self.fail(entry.at("value"), f"is invalid: {problem}")
+        return Dated(self.at(key), tuple(sorted(dated, key=lambda pair: pair[0])))
 
     def clause(self, key: str) -> str:
         value = self.obj[key]
@@ -253,20 +252,57 @@ def load_term_file(path: Path) -> dict[str, TermList]:
     return term_lists
 
 
-_PLAN_KEYS = ("name", "effective_from", "policy_year", "amounts", "claim_window_months", "hospitals",
+_PLAN_KEYS = ("name", "policy_year", "amounts", "claim_window_months", "hospitals",
               "required_documents", "medical_record", "emergency", "drug_day_limits", "drug_kinds_from_names",
               "physiotherapy", "exams", "term_files", "term_roles", "excluded_items", "excluded_diagnoses")
 
 
-def load_plan(path: str | Path) -> Plan:
+@dataclass(frozen=True)
+class Dated(Generic[T]):
+    """One parameter's values, each from the date it takes effect, oldest first."""
+
+    path: str
+    values: tuple[tuple[date, Param[T]], ...]
+
+    def on(self, day: date) -> Param[T] | None:
+        """The value in effect on `day`; None before the first."""
+        current = None
+        for since, param in self.values:
+            if since <= day:
+                current = param
+        return current
+
+
+@dataclass(frozen=True)
+class PlanBook:
+    """A plan file: its dated values, and the plan as it stands from each date a value changes."""
+
+    source: str
+    dated: dict[str, Dated]
+    plans: tuple[Plan, ...]  # oldest first; the first starts when every parameter has a value
+
+    def on(self, day: date) -> Plan | None:
+        current = None
+        for plan in self.plans:
+            if plan.effective_from <= day:
+                current = plan
+        return current
+
+
+def load_plan(path: str | Path, on: date | None = None) -> Plan:
+    """The plan of a file as it stands on a date (by default: its latest values)."""
+    book = load_plan_book(path)
+    plan = book.plans[-1] if on is None else book.on(on)
+    if plan is None:
+        raise NoPlanError(f"{book.source}: no plan is in force on {on.isoformat()}")
+    return plan
+
+
+def load_plan_book(path: str | Path) -> PlanBook:
     """Read and check one plan file; any problem is a one-line PlanError naming the key."""
     path = Path(path)
     source = str(path)
     top = _Section(load_yaml(path), "", source, _PLAN_KEYS)
-    try:
-        effective_from = _plan_date(top.obj["effective_from"])
-    except (TypeError, ValueError):
-        top.fail("effective_from", f"is not a date YYYY-MM-DD: {top.obj['effective_from']!r}")
 
     year = top.section("policy_year", ("default_start", "length_months"))
     amounts = top.section("amounts", ("deductible", "outpatient_ratio", "inpatient_ratio", "outpatient_cap",
@@ -302,46 +338,59 @@ def load_plan(path: str | Path) -> Plan:
     if not isinstance(section_labels, dict):
         record.fail(record.at("section_labels"), "must be a mapping of section to its Chinese name")
 
-    def sections(key: str) -> Param[tuple[str, ...]]:
-        param = record.param(key, _words)
-        unknown = [section for section in param.value if section not in section_labels]
-        if unknown:
-            record.fail(record.at(key), f"names an unknown record section {unknown[0]!r}")
-        return param
+    def sections(key: str) -> Dated:
+        dated = record.param(key, _words)
+        for _, param in dated.values:
+            unknown = [section for section in param.value if section not in section_labels]
+            if unknown:
+                record.fail(record.at(key), f"names an unknown record section {unknown[0]!r}")
+        return dated
 
-    return Plan(
+    dated = {
+        "default_year_start": year.param("default_start", _month_day),
+        "year_length_months": year.param("length_months", _whole),
+        "deductible": amounts.param("deductible", _decimal),
+        "outpatient_ratio": amounts.param("outpatient_ratio", _decimal),
+        "inpatient_ratio": amounts.param("inpatient_ratio", _decimal),
+        "outpatient_cap": amounts.param("outpatient_cap", _decimal),
+        "inpatient_cap": amounts.param("inpatient_cap", _decimal),
+        "total_cap": amounts.param("total_cap", _decimal),
+        "receipt_split_tolerance": amounts.param("receipt_split_tolerance", _decimal),
+        "claim_window_months": top.param("claim_window_months", _whole),
+        "inpatient_min_level": hospitals.param("inpatient_min_level", _whole),
+        "inpatient_public_only": hospitals.param("inpatient_public_only", _boolean),
+        "first_visit_sections": sections("first_visit"),
+        "follow_up_sections": sections("follow_up"),
+        "simple_follow_up_sections": sections("simple_follow_up"),
+        "fever_threshold": emergency.param("fever_threshold", _decimal),
+        "drug_class_marks": drug_kinds.param("class_marks", _words),
+        "physiotherapy_kinds_per_visit": physio.param("kinds_per_visit", _whole),
+        "physiotherapy_sessions_per_kind": physio.param("sessions_per_kind", _whole),
+        "hyperbaric_sessions_per_year": physio.param("hyperbaric_sessions_per_year", _whole),
+        "exam_window_days": exams.param("window_days", _whole),
+    }
+    undated = dict(
         name=str(top.obj["name"]),
-        effective_from=effective_from,
-        default_year_start=year.param("default_start", _month_day),
-        year_length_months=year.param("length_months", _whole),
-        deductible=amounts.param("deductible", _decimal),
-        outpatient_ratio=amounts.param("outpatient_ratio", _decimal),
-        inpatient_ratio=amounts.param("inpatient_ratio", _decimal),
-        outpatient_cap=amounts.param("outpatient_cap", _decimal),
-        inpatient_cap=amounts.param("inpatient_cap", _decimal),
-        total_cap=amounts.param("total_cap", _decimal),
-        receipt_split_tolerance=amounts.param("receipt_split_tolerance", _decimal),
-        claim_window_months=top.param("claim_window_months", _whole),
-        inpatient_min_level=hospitals.param("inpatient_min_level", _whole),
-        inpatient_public_only=hospitals.param("inpatient_public_only", _boolean),
         required_documents=_required_documents(top),
         record_section_labels=dict(section_labels),
-        first_visit_sections=sections("first_visit"),
-        follow_up_sections=sections("follow_up"),
-        simple_follow_up_sections=sections("simple_follow_up"),
-        fever_threshold=emergency.param("fever_threshold", _decimal),
         drug_day_limits=_drug_day_limits(top),
-        drug_class_marks=drug_kinds.param("class_marks", _words),
         drug_kind_rules=drug_kind_rules,
-        physiotherapy_kinds_per_visit=physio.param("kinds_per_visit", _whole),
-        physiotherapy_sessions_per_kind=physio.param("sessions_per_kind", _whole),
-        hyperbaric_sessions_per_year=physio.param("hyperbaric_sessions_per_year", _whole),
-        exam_window_days=exams.param("window_days", _whole),
         terms=terms,
         excluded_items=excluded_items,
         excluded_diagnoses=excluded_diagnoses,
         source=source,
     )
+    # A plan exists from the first day every parameter has a value, and changes wherever one does.
+    first_complete = max(values.values[0][0] for values in dated.values())
+    change_days = sorted({since for values in dated.values() for since, _ in values.values
+                          if since >= first_complete} | {first_complete})
+    plans: list[Plan] = []
+    for day in change_days:
+        plan = Plan(effective_from=day, **undated, **{name: values.on(day) for name, values in dated.items()})
+        if plans:  # the same term lists: reuse the segmenter built for the first
+            object.__setattr__(plan, "matcher", plans[0].matcher)
+        plans.append(plan)
+    return PlanBook(source, dated, tuple(plans))
 
 
 def _words_or_fail(top: _Section, key: str) -> tuple[str, ...]:
@@ -399,21 +448,23 @@ def _drug_kind_rules(section: _Section) -> tuple[DrugKindRule, ...]:
 
 
 @lru_cache(maxsize=None)
-def packaged_plans(plans_dir: Path = DEFAULT_PLANS_DIR) -> tuple[Plan, ...]:
-    """Every plan file shipped with the package, oldest first."""
-    plans = sorted((load_plan(path) for path in sorted(plans_dir.glob("*.yaml"))),
-                   key=lambda plan: plan.effective_from)
-    if not plans:
-        raise NoPlanError(f"{plans_dir}: no plan files")
-    return tuple(plans)
+def packaged_plan_book(path: Path = DEFAULT_PLAN_PATH) -> PlanBook:
+    return load_plan_book(path)
 
 
-def plan_for(year_start: date | None, first_visit_date: date, plans: tuple[Plan, ...] | None = None) -> Plan:
-    """The plan in force for a policy year: the latest whose effective date is on or before its start."""
-    plans = plans or packaged_plans()
-    latest_first = sorted(plans, key=lambda plan: plan.effective_from, reverse=True)
-    for plan in latest_first:
-        start = year_start if year_start is not None else plan.year_start_for(None, first_visit_date)
-        if plan.effective_from <= start:
-            return plan
-    raise NoPlanError(f"no plan is in force for the policy year of {first_visit_date.isoformat()}")
+def packaged_plans() -> tuple[Plan, ...]:
+    """The packaged plan as it stands from each date one of its values changes, oldest first."""
+    return packaged_plan_book().plans
+
+
+def plan_for(year_start: date | None, first_visit_date: date | None = None, book: PlanBook | None = None) -> Plan:
+    """The plan in force for a policy year: as its values stand on the year's start (plan amounts
+    hold for a whole policy year, whenever in it a change takes effect)."""
+    from adjudicator.policy_year import policy_year_start
+
+    book = book or packaged_plan_book()
+    start = year_start if year_start is not None else policy_year_start(None, first_visit_date)
+    plan = book.on(start)
+    if plan is None:
+        raise NoPlanError(f"no plan is in force for the policy year starting {start.isoformat()}")
+    return plan

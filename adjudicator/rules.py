@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from adjudicator import policy_year
 from adjudicator.claim import Claim, Item, Receipt, Record, Visit
 from adjudicator.decision import Reason
 from adjudicator.hospitals import HospitalRegistry
-from adjudicator.money import ZERO, add_months, money_text, round_half_up
+from adjudicator.money import ZERO, money_text, round_half_up
 from adjudicator.plan import DrugDayLimit, Plan, RequiredDocument
 from adjudicator.terms import normalise_text
 
@@ -62,22 +63,20 @@ def blacklist_reason(claim: Claim) -> Reason | None:
 # --- when (M3.5, M1.1) ------------------------------------------------------
 
 
-def claim_window_reason(visit: Visit, claim: Claim, plan: Plan, claim_year_start: date) -> Reason | None:
-    visit_year_start = plan.year_start_for(claim_year_start, visit.date)
-    deadline = add_months(visit_year_start, plan.claim_window_months.value)
+def claim_window_reason(claim: Claim, year_start: date, plan: Plan | None = None) -> Reason | None:
+    """M3.5: received on or after the deadline of the visit's own policy year. Needs no plan amounts."""
+    deadline = policy_year.claim_deadline(year_start, plan)
     if claim.received_date < deadline:
         return None
-    return Reason(plan.claim_window_months.clause,
-                  f"就诊所属保单年度自{visit_year_start.isoformat()}开始,"
-                  f"理赔申请已超过{plan.claim_window_months.value}个月时效(截至{deadline.isoformat()}前)")
+    window = policy_year.claim_window(year_start, plan)
+    return Reason(window.clause, f"就诊所属保单年度自{year_start.isoformat()}开始,"
+                                 f"理赔申请已超过{window.value}个月时效(截至{deadline.isoformat()}前)")
 
 
-def policy_year_review_reason(visit: Visit, plan: Plan, claim_year_start: date) -> Reason | None:
-    """The ledger is one policy year's: a visit of another year is not added to it without a person."""
-    if claim_year_start <= visit.date < plan.year_end(claim_year_start):
-        return None
-    return Reason(plan.year_length_months.clause,
-                  f"就诊日期不在本保单年度({claim_year_start.isoformat()}起)内,需人工复核")
+def no_plan_reason(year_start: date, first_plan_day: date) -> Reason:
+    """A visit of a policy year before any plan this system holds: refused, citing the year's cover (M1.1)."""
+    return Reason("M1.1", f"就诊所属保单年度自{year_start.isoformat()}开始,早于本保险方案的生效日期"
+                          f"{first_plan_day.isoformat()},该保单年度不在本方案保障范围内,不予赔付")
 
 
 # --- emergency (D1) ---------------------------------------------------------

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-import adjudicator
+from adjudicator.policy_year import policy_year_start as year_of
 from flows import signals
 from flows.decisions import policy_year_start, redecide, stored_result
 from pipeline import signals as rules
@@ -75,8 +75,7 @@ def _policy_year(member: Member, day_in_year: str) -> date:
         day = date.fromisoformat(day_in_year.strip())
     except ValueError:
         raise BadInputError("保单年度：请输入该年度内的一个日期，格式 YYYY-MM-DD") from None
-    anchor = member.policy_year_start
-    return adjudicator.plan_for(anchor, day).year_start_for(anchor, day)
+    return year_of(member.policy_year_start, day)
 
 
 def follow_roster(db_url: str, changes: list[tuple[str, date]]) -> list[BlacklistChange]:

@@ -9,6 +9,7 @@ from datetime import date
 from sqlmodel import Session
 
 import adjudicator
+from adjudicator.policy_year import policy_year_start as year_of
 from extractors.model import Check, Document
 from flows import signals
 from pipeline import checks
@@ -79,6 +80,12 @@ def draft_claim(session: Session, record: Packet, documents: list[Document], pro
     claim["member"]["blacklisted"] = repository.on_blacklist(session, member["member_id"], draft.year_start,
                                                              record.claim_id)
     claim["ledger"] = repository.ledger_for(session, member["member_id"], draft.year_start, before_packet=record.id)
+    # Visits of a later policy year (December and January in one packet) count in that year's ledger.
+    later_years = sorted(set(visit_years(claim)) - {draft.year_start})
+    if later_years:
+        claim["ledgers"] = {year.isoformat(): repository.ledger_for(session, member["member_id"], year,
+                                                                    before_packet=record.id)
+                            for year in later_years}
     others = repository.invoices_claimed_by_others(session, member["member_id"], invoice_keys(claim))
     if others:
         draft.hold_reason = f"receipt(s) {', '.join(others)} already claimed by another member"
@@ -190,11 +197,19 @@ def decide_later_claims_again(session: Session, member_id: str, packet_id: int) 
         _decide_stored(session, later_packet)
 
 
-def policy_year_start(claim: dict) -> date:
-    first_visit = min(date.fromisoformat(visit["date"]) for visit in claim["visits"])
+def _anchor(claim: dict) -> date | None:
     anchor = claim.get("policy", {}).get("year_start")
-    anchor = date.fromisoformat(anchor) if anchor else None
-    return adjudicator.plan_for(anchor, first_visit).year_start_for(anchor, first_visit)
+    return date.fromisoformat(anchor) if anchor else None
+
+
+def policy_year_start(claim: dict) -> date:
+    """The policy year of the claim's first visit: the one its `ledger` (and blacklist standing) is of."""
+    return year_of(_anchor(claim), min(date.fromisoformat(visit["date"]) for visit in claim["visits"]))
+
+
+def visit_years(claim: dict) -> list[date]:
+    """The policy year of each of the claim's visits."""
+    return [year_of(_anchor(claim), date.fromisoformat(visit["date"])) for visit in claim["visits"]]
 
 
 def review_list(documents: list[Document], packet_checks: list[Check]) -> list[str]:

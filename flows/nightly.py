@@ -20,10 +20,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from sqlmodel import Session, select
 
-import adjudicator
-from adjudicator.money import add_months
+from adjudicator.policy_year import claim_deadline, claim_window
 from flows import signals
-from flows.decisions import redecide
+from flows.decisions import policy_year_start, redecide
 from flows.report import write_report
 from flows.settings import Settings
 from store import repository
@@ -71,14 +70,12 @@ def sweep_deadlines(settings: Settings, today: date) -> tuple[list[str], list[st
                                .where(Packet.status == "decided", Decision.current == True,  # noqa: E712
                                       Decision.status == "pending_documents")).all()
         for packet, decision in pending:
-            first_visit = min(date.fromisoformat(v["date"]) for v in decision.claim["visits"])
-            anchor = decision.claim.get("policy", {}).get("year_start")
-            anchor = date.fromisoformat(anchor) if anchor else None
-            plan = adjudicator.plan_for(anchor, first_visit)
-            deadline = add_months(plan.year_start_for(anchor, first_visit), plan.claim_window_months.value)
+            # The first visit's year closes first: from then on the claim cannot be completed whole.
+            year_start = policy_year_start(decision.claim)
+            deadline = claim_deadline(year_start)
             if today >= deadline:
                 packet.status = "expired"
-                packet.reason = (f"{plan.claim_window_months.clause}: documents still missing when the claim window "
+                packet.reason = (f"{claim_window(year_start).clause}: documents still missing when the claim window "
                                  f"closed on {deadline.isoformat()}")
                 expired.append(packet.claim_id)
             elif today - packet.received_date >= timedelta(days=PENDING_REMINDER_DAYS):

@@ -103,10 +103,13 @@ class Decision(SQLModel, table=True):
 
 
 class LedgerEntry(SQLModel, table=True):
-    """What one decided claim added to its member's policy year (the ledger is their sum)."""
+    """What one decided claim added to its member's policy year (the ledger is their sum); a claim
+    whose visits reach two policy years (December and January) adds one entry to each."""
+
+    __table_args__ = (UniqueConstraint("decision_id", "year_start", name="uq_ledgerentry_decision_id_year_start"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    decision_id: int = Field(foreign_key="decision.id", unique=True)
+    decision_id: int = Field(foreign_key="decision.id")
     member_id: str = Field(foreign_key="member.member_id", index=True)
     year_start: date
     outpatient_eligible: str = "0.00"

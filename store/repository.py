@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import text, update
 from sqlmodel import Session, delete, select
 
+from adjudicator.policy_year import policy_year_start
 from extractors.model import Document as ExtractedDocument
 from store.models import (
     Decision, Document, ExtractedField, LedgerEntry, Member, Original, Packet, Page, utcnow,
@@ -129,11 +130,12 @@ class RosterImport:
 ROSTER = "roster"  # the actor of blacklist changes the insurer's roster file made
 
 
-def import_roster(session: Session, rows, this_year: date | None = None) -> RosterImport:
+def import_roster(session: Session, rows, today: date | None = None) -> RosterImport:
     """Members from the insurer's roster. Bank details read off bank books stay.
 
-    A row's 黑名单 flag puts the member on the moral-hazard blacklist (M4.2.26) for the row's policy
-    year, or `this_year` (by default the current one) when the row names none. A later roster
+    A row's 黑名单 flag puts the member on the moral-hazard blacklist (M4.2.26) for the policy year
+    running on `today` (by default the import's day), counted from the row's policy-year start
+    (any year's, however old) or the plan's default start. A later roster
     without the flag lifts what a roster put there, never what a supervisor did."""
     from pipeline.claim import member_id_for
 
@@ -152,18 +154,12 @@ def import_roster(session: Session, rows, this_year: date | None = None) -> Rost
         member.blacklisted = row.blacklisted
         session.add(member)
         session.flush()
-        year = row.policy_year_start or this_year or _current_policy_year()
+        # The roster's anchor is any policy year's start, however old: the flag is for the year running now.
+        year = policy_year_start(row.policy_year_start, today or date.today())
         if _roster_blacklisting(session, member.member_id, year, row.blacklisted):
             changes.append((member.member_id, year))
     session.flush()
     return RosterImport(added, updated, changes)
-
-
-def _current_policy_year() -> date:
-    import adjudicator
-
-    today = date.today()
-    return adjudicator.plan_for(None, today).year_start_for(None, today)
 
 
 def _roster_blacklisting(session: Session, member_id: str, year: date, flagged: bool) -> bool:
@@ -256,15 +252,17 @@ def save_decision(session: Session, packet: Packet, claim: dict, decision: dict,
     session.add(row)
     session.flush()
     if packet.member_id and year_start is not None:
-        session.add(_ledger_entry(row, packet.member_id, year_start, claim.get("ledger", {}), decision))
+        # A claim whose visits reach a later policy year adds to each year's ledger what it added there.
+        years = decision.get("ledgers_after") or {year_start.isoformat(): decision.get("ledger_after", {})}
+        for year, after in years.items():
+            before = claim.get("ledger", {}) if year == year_start.isoformat() else claim.get("ledgers", {}).get(year, {})
+            session.add(_ledger_entry(row, packet.member_id, date.fromisoformat(year), before, after))
     packet.status = "decided"
     packet.updated_at = utcnow()
     return row
 
 
-def _ledger_entry(decision: Decision, member_id: str, year_start: date, before: dict, result: dict) -> LedgerEntry:
-    after = result.get("ledger_after", {})
-
+def _ledger_entry(decision: Decision, member_id: str, year_start: date, before: dict, after: dict) -> LedgerEntry:
     def grew(key: str) -> str:
         return f"{Decimal(after.get(key, '0')) - Decimal(before.get(key, '0')):.2f}"
 

@@ -18,9 +18,9 @@ QUOTED_CLAUSE = re.compile(r"""["'](M\d+(?:\.[0-9A-Z]+)*|D\d+)["']""")
 
 
 def _clauses_in(value) -> set[str]:
-    """Every value of a `clause` key, anywhere in a parsed YAML document."""
+    """Every value of a `clause` (or a dated value's `reference`) key, anywhere in a parsed YAML document."""
     if isinstance(value, dict):
-        found = {value["clause"]} if isinstance(value.get("clause"), str) else set()
+        found = {value[key] for key in ("clause", "reference") if isinstance(value.get(key), str)}
         return found.union(*(_clauses_in(child) for child in value.values()))
     if isinstance(value, list):
         return set().union(*(_clauses_in(child) for child in value))

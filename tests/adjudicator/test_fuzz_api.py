@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from adjudicator import adjudicate_json, plan_for
+from adjudicator.policy_year import policy_year_start
 from pipeline.errors import ClaimsError
 
 from case_claims import INPATIENT_DOCUMENTS, OUTPATIENT_DOCUMENTS, build_claim
@@ -226,12 +227,22 @@ def test_no_claim_pays_a_negative_amount_more_than_claimed_or_past_the_caps(clai
             for item in receipt["items"]:
                 assert ZERO <= _money(item["excluded_amount"]) <= _money(item["amount"])
 
-    outpatient_paid, inpatient_paid = _money(before["outpatient_paid_ytd"]), _money(before["inpatient_paid_ytd"])
-    assert outpatient <= max(ZERO, plan.outpatient_cap.value - outpatient_paid)
-    assert inpatient <= max(ZERO, plan.inpatient_cap.value - inpatient_paid)
-    assert payable <= max(ZERO, plan.total_cap.value - outpatient_paid - inpatient_paid)
-    assert _money(after["outpatient_paid_ytd"]) - outpatient_paid == outpatient
-    assert _money(after["inpatient_paid_ytd"]) - inpatient_paid == inpatient
-    assert _money(after["outpatient_eligible_ytd"]) >= _money(before["outpatient_eligible_ytd"])
+    # Each policy year the visits reach has its own ledger and caps; the claim's `ledger` is its first year's.
+    first_year = policy_year_start(YEAR_START, min(date.fromisoformat(visit["date"]) for visit in claim["visits"]))
+    years = decision.get("ledgers_after") or {first_year.isoformat(): after}
+    assert years[first_year.isoformat()] == after
+    added_outpatient = added_inpatient = ZERO
+    for start, year_after in years.items():
+        year_before = before if start == first_year.isoformat() else EMPTY_LEDGER
+        outpatient_paid, inpatient_paid = (_money(year_before[key]) for key in ("outpatient_paid_ytd",
+                                                                                  "inpatient_paid_ytd"))
+        year_outpatient = _money(year_after["outpatient_paid_ytd"]) - outpatient_paid
+        year_inpatient = _money(year_after["inpatient_paid_ytd"]) - inpatient_paid
+        assert ZERO <= year_outpatient <= max(ZERO, plan.outpatient_cap.value - outpatient_paid)
+        assert ZERO <= year_inpatient <= max(ZERO, plan.inpatient_cap.value - inpatient_paid)
+        assert year_outpatient + year_inpatient <= max(ZERO, plan.total_cap.value - outpatient_paid - inpatient_paid)
+        assert _money(year_after["outpatient_eligible_ytd"]) >= _money(year_before["outpatient_eligible_ytd"])
+        added_outpatient, added_inpatient = added_outpatient + year_outpatient, added_inpatient + year_inpatient
+    assert (added_outpatient, added_inpatient) == (outpatient, inpatient)
     if decision["status"] in ("pending_documents", "rejected"):
         assert payable == ZERO and after == {**before, "claimed_invoices": []}

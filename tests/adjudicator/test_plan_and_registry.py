@@ -11,10 +11,12 @@ import yaml
 from adjudicator import (DEFAULT_PLANS_DIR, PlanError, adjudicate, load_hospitals, load_plan, packaged_hospitals,
                          packaged_plans, parse_claim, plan_for)
 from adjudicator.errors import NoPlanError
+from adjudicator.plan import load_plan_book, load_yaml
 
 from case_claims import build_claim
 
-PLAN_2026 = DEFAULT_PLANS_DIR / "2026.yaml"
+PLAN_FILE = DEFAULT_PLANS_DIR / "plan.yaml"
+FIRST_DAY = "2024-01-01"  # the day the manual's values take effect (plan.yaml says why)
 
 
 def test_packaged_plan_parameters_carry_their_clauses():
@@ -27,25 +29,35 @@ def test_packaged_plan_parameters_carry_their_clauses():
 
 
 def _write_plan(tmp_path: Path, change) -> Path:
-    """A copy of the 2026 plan (with its term files) after `change` edits the parsed YAML."""
+    """A copy of the packaged plan (with its term files) after `change` edits the parsed YAML."""
     shutil.copytree(DEFAULT_PLANS_DIR.parent / "terms", tmp_path / "terms")
     (tmp_path / "plans").mkdir()
-    data = yaml.safe_load(PLAN_2026.read_text(encoding="utf-8"))
+    data = load_yaml(PLAN_FILE)  # dates stay text, as the loader reads them
     change(data)
-    path = tmp_path / "plans" / "2026.yaml"
+    path = tmp_path / "plans" / "plan.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 
 
+def _deductible(data: dict) -> dict:
+    return data["amounts"]["deductible"]["values"][FIRST_DAY]
+
+
 @pytest.mark.parametrize("change, message", [
-    (lambda data: data["amounts"]["deductible"].pop("clause"), "'amounts.deductible.clause' is missing"),
-    (lambda data: data["amounts"].update(bonus={"value": "1.00", "clause": "M1.2"}), "'amounts.bonus' is an unknown key"),
-    (lambda data: data.update(effective_from="2026-13-01"), "'effective_from' is not a date"),
-    (lambda data: data["amounts"]["deductible"].update(clause="section 2"), "is not a clause ID"),
-    (lambda data: data["amounts"]["deductible"].update(value=600.5), "write decimals as quoted strings"),
+    (lambda data: _deductible(data).pop("reference"),
+     f"'amounts.deductible.values.{FIRST_DAY}.reference' is missing"),
+    (lambda data: data["amounts"].update(bonus={"values": {FIRST_DAY: {"value": "1.00", "reference": "M1.2"}}}),
+     "'amounts.bonus' is an unknown key"),
+    (lambda data: data["amounts"]["deductible"].update(values={}), "'amounts.deductible.values' must map each date"),
+    (lambda data: data["amounts"]["deductible"]["values"].update({"2027-13-01": {"value": "800.00",
+                                                                                 "reference": "M1.2"}}),
+     "'amounts.deductible.values.2027-13-01' is not a date"),
+    (lambda data: data["amounts"]["deductible"].update(value="600.00"), "'amounts.deductible.value' is an unknown key"),
+    (lambda data: _deductible(data).update(reference="section 2"), "is not a clause ID"),
+    (lambda data: _deductible(data).update(value=600.5), "write decimals as quoted strings"),
     (lambda data: data["term_roles"].update(ct_exams="no_such_list"), "names the term list 'no_such_list'"),
-    (lambda data: data["drug_kinds_from_names"]["class_marks"].pop("clause"),
-     "'drug_kinds_from_names.class_marks.clause' is missing"),
+    (lambda data: data["drug_kinds_from_names"]["class_marks"].pop("values"),
+     "'drug_kinds_from_names.class_marks.values' is missing"),
     (lambda data: data["drug_kinds_from_names"]["rules"][0].update(drug_kind="tablet"),
      "'drug_kinds_from_names.rules[0].drug_kind' must be one of western"),
     (lambda data: data["drug_kinds_from_names"]["rules"][2].update(route="no_such_list"),
@@ -61,17 +73,30 @@ def test_bad_plan_files(tmp_path, change, message):
 
 
 def test_a_plan_file_loads_from_anywhere(tmp_path):
-    plan = load_plan(_write_plan(tmp_path, lambda data: data["amounts"]["deductible"].update(value="500.00")))
+    plan = load_plan(_write_plan(tmp_path, lambda data: _deductible(data).update(value="500.00")))
     assert plan.deductible.value == Decimal("500.00")
+
+
+def test_a_change_of_one_value_costs_one_dated_line(tmp_path):
+    path = _write_plan(tmp_path, lambda data: data["amounts"]["deductible"]["values"].update(
+        {"2027-01-01": {"value": "800.00", "reference": "M1.2"}}))
+    book = load_plan_book(path)
+    assert [plan.effective_from for plan in book.plans] == [date(2024, 1, 1), date(2027, 1, 1)]
+    assert plan_for(date(2026, 1, 1), book=book).deductible.value == Decimal("600.00")
+    assert plan_for(date(2027, 1, 1), book=book).deductible.value == Decimal("800.00")
+    # a policy year decides with the values of its start: a change within the year waits for the next
+    assert plan_for(date(2026, 7, 1), book=book).deductible.value == Decimal("600.00")
+    assert plan_for(date(2027, 7, 1), book=book).total_cap.value == Decimal("4000.00")
 
 
 def test_no_plan_before_the_first_effective_date():
     with pytest.raises(NoPlanError):
-        plan_for(date(2025, 1, 1), date(2025, 3, 1))
+        plan_for(date(2023, 1, 1), date(2023, 3, 1))
 
 
-def test_plan_is_picked_by_the_policy_year_start():
-    assert plan_for(None, date(2026, 5, 1)).effective_from == date(2026, 1, 1)
+def test_the_manuals_values_cover_last_policy_year():
+    assert plan_for(None, date(2025, 6, 10)).deductible.value == Decimal("600.00")
+    assert plan_for(None, date(2026, 5, 1)).effective_from == date(2024, 1, 1)
 
 
 def test_registry_resolves_printed_variants():
