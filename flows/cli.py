@@ -8,12 +8,33 @@ import logging
 import os
 import sys
 import time
+from datetime import datetime
+from enum import IntEnum
 from pathlib import Path
 
-from pipeline.errors import BadInputError, ClaimsError
+from pipeline.errors import BadInputError, ClaimsError, OcrEngineError
 
-EXIT_BAD_INPUT = 2
-EXIT_INTERNAL = 3
+
+class ExitCode(IntEnum):
+    """One exit code per kind of failure, stable for scripts (as OCRmyPDF's ExitCode)."""
+
+    ok = 0
+    packet_failed = 1  # `claims run`: some packet ended in error; the others were decided
+    bad_input = 2  # a malformed file, claim, plan or argument
+    internal = 3  # a fault of this program: one line here, the details in the log
+    configuration = 4  # a setting that cannot work: claims.toml, CLAIMS_* environment, --db
+    ocr_engine = 5  # the OCR engine cannot be loaded
+    interrupted = 130
+
+
+def _exit_code(error: ClaimsError) -> ExitCode:
+    from flows.settings import ConfigurationError
+
+    if isinstance(error, ConfigurationError):
+        return ExitCode.configuration
+    if isinstance(error, OcrEngineError):
+        return ExitCode.ocr_engine
+    return ExitCode.bad_input
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,13 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except ClaimsError as error:
         print(error.one_line(), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _exit_code(error)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.interrupted
     except Exception as error:  # noqa: BLE001 - a person gets one line, never a traceback
         print(f"internal error [{type(error).__name__}]: {' '.join(str(error).split())[:300]}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return ExitCode.internal
 
 
 class _OneLineFormatter(logging.Formatter):
@@ -132,10 +153,12 @@ def _common_options(parser: argparse.ArgumentParser, database: bool = True, ocr:
 
 
 def _settings(args):
-    from flows.settings import load_settings, prepare_environment
+    from flows.settings import load_settings, open_database, prepare_environment
 
     settings = load_settings(args.home, getattr(args, "db", None), getattr(args, "ocr_engine", None))
     prepare_environment(settings)
+    if hasattr(args, "db"):  # a command that uses the database: a wrong URL is told now, as a setting
+        open_database(settings.db_url)
     return settings
 
 
@@ -148,8 +171,7 @@ def _run(args) -> int:
     packets = discover(args.dir)
     if not packets:
         raise BadInputError(f"{args.dir}: no claim packets (folders or multi-page PDF/TIFF files) in it")
-    from flows.decisions import PacketResult
-    from flows.intake import process_packet
+    from flows.decisions import PacketResult, as_dropped
 
     if args.workers < 1:
         raise BadInputError("--workers must be at least 1")
@@ -158,9 +180,19 @@ def _run(args) -> int:
         if refused:  # too many files, links: not read at all
             _print_result(PacketResult(packet.name, "quarantined", reason=refused), args.json)
     packets = [packet for packet, refused in zip(packets, refusals) if not refused]
+    # Packets decided before are told from the database: no Prefect server, no OCR model for them.
+    done = _decided_before(packets, settings)
+    for packet in packets:
+        if packet.path in done:
+            _print_result(done[packet.path], args.json)
+    packets = [packet for packet in packets if packet.path not in done]
+    if not packets:
+        return ExitCode.ok
     if args.workers > 1 or args.dask_address:
         return _run_batch(args, settings, packets)
     _load_models_while_prefect_starts(settings)
+    from flows.intake import process_packet
+
     failed = 0
     for packet in packets:
         started = time.monotonic()
@@ -173,8 +205,26 @@ def _run(args) -> int:
         except Exception as error:  # noqa: BLE001 - one bad packet never stops the others
             result = PacketResult(packet.name, "error", reason=f"{type(error).__name__}: {error}")
         failed += result.status == "error"
-        _print_result(result, args.json, time.monotonic() - started)
-    return 1 if failed else 0
+        _print_result(as_dropped(result, packet.name), args.json, time.monotonic() - started)
+    return ExitCode.packet_failed if failed else ExitCode.ok
+
+
+def _decided_before(packets, settings) -> dict:
+    """The packets whose content the database holds decided (or set aside), as their stored rows, by path:
+    the same test the intake's `admit` makes under the packet's lock, made here without it to skip work."""
+    from flows.decisions import as_dropped, stored_result
+    from store import repository
+    from store.archive import sha256_of
+    from store.db import session_scope
+
+    done = {}
+    with session_scope(settings.db_url) as session:
+        for packet in packets:
+            content_hash = packet.content_hash({file: (sha256_of(file), None) for file in packet.files})
+            known = repository.packet_by_hash(session, content_hash)
+            if known is not None and known.status not in ("received", "error"):
+                done[packet.path] = as_dropped(stored_result(session, known), packet.name)
+    return done
 
 
 def _load_models_while_prefect_starts(settings) -> None:
@@ -209,6 +259,7 @@ def _run_batch(args, settings, packets) -> int:
 
     from prefect_dask import DaskTaskRunner
 
+    from flows.decisions import as_dropped
     from flows.intake import process_batch
 
     if settings.ocr_threads == 0:
@@ -220,20 +271,22 @@ def _run_batch(args, settings, packets) -> int:
           file=sys.stderr, flush=True)
     started = time.monotonic()
     results = process_batch.with_options(task_runner=runner)(packets, settings)
-    for result in results:
-        _print_result(result, args.json)
+    for packet, result in zip(packets, results):
+        _print_result(as_dropped(result, packet.name), args.json)
     print(f"… {len(results)} packets in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True)
-    return 1 if any(r.status == "error" for r in results) else 0
+    return ExitCode.packet_failed if any(r.status == "error" for r in results) else ExitCode.ok
 
 
-def _print_result(result, as_json: bool, seconds: float | None = None) -> None:
+def _print_result(result, as_json: bool, seconds: float | None = None, stamped: bool = False) -> None:
     if as_json:
         print(json.dumps(result.to_json(), ensure_ascii=False), flush=True)
         return
     done = " (already processed)" if result.already_done else (f" ({seconds:.1f}s)" if seconds is not None else "")
     review = f"{len(result.needs_review)} fields to review" if result.needs_review else "nothing to review"
-    print(f"{result.packet:<30} {result.member_id or '-':<12} {result.status:<20} {result.payable:>9}  "
-          f"{review}{done}" + (f"  — {result.reason}" if result.reason else ""), flush=True)
+    claim_id = result.claim_id if result.claim_id and not result.claim_id.startswith("pending-") else "-"
+    stamp = f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} " if stamped else ""
+    print(f"{stamp}{result.packet:<30} {claim_id:<13} {result.member_id or '-':<12} {result.status:<20} "
+          f"{result.payable:>9}  {review}{done}" + (f"  — {result.reason}" if result.reason else ""), flush=True)
 
 
 def _watch(args) -> int:
@@ -251,8 +304,8 @@ def _watch(args) -> int:
     print(f"watching {args.inbox} (settle {args.settle_seconds:g}s, poll {args.poll_seconds:g}s)",
           file=sys.stderr, flush=True)
     watch(args.inbox, settings, args.settle_seconds, args.poll_seconds, stop=lambda: bool(stopping),
-          report=lambda result: _print_result(result, as_json=False))
-    return 0
+          report=lambda result: _print_result(result, as_json=False, stamped=True))
+    return ExitCode.ok
 
 
 def _iso_date(text: str):
@@ -300,7 +353,7 @@ def _letter(args) -> int:
         if decision is None:
             raise BadInputError(f"no decided claim {args.claim_id}")
         claim, outcome = decision.claim, decision.decision
-    print(adjudicator.member_letter_from_json(claim, outcome), end="")
+    print(adjudicator.member_letter_from_json(claim, outcome, settings.contact), end="")
     return 0
 
 
@@ -365,6 +418,7 @@ def _extract(args) -> int:
                 print(f"  {name:<24} {field['value']!s:<40} {field['confidence']:.2f}{flag}")
             for check in out["checks"]:
                 print(f"  check {check['check']}: {'ok' if check['ok'] else 'FAILED'} — {check['detail']}")
+            print(f"  needs_review: {', '.join(document.needs_review) or 'nothing'}")
     return 0
 
 

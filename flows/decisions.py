@@ -3,7 +3,7 @@ re-adjudication after a clerk's correction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlmodel import Session
@@ -38,6 +38,13 @@ class PacketResult:
         if self.reason:
             out["reason"] = self.reason
         return out
+
+
+def as_dropped(result: PacketResult, dropped_name: str) -> PacketResult:
+    """A packet of the same content as one decided before is named as it was dropped, not as the first."""
+    if result.already_done and result.packet != dropped_name:
+        return replace(result, packet=dropped_name, reason=result.reason or f"same content as {result.packet}")
+    return result
 
 
 @dataclass

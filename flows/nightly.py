@@ -164,7 +164,10 @@ def refresh_member_signals(settings: Settings) -> int:
 def report_day(settings: Settings, summary: NightlySummary) -> str:
     with session_scope(settings.db_url) as session:
         signal_counts = repository.signal_counts_by_rule(session, datetime.combine(summary.day, time.min, timezone.utc))
-        statuses = Counter(status for status in session.exec(select(Packet.status)).all())
+        # As the dashboard counts them: a decided packet by its decision's outcome.
+        rows = session.exec(select(Packet.status, Decision.status).join(
+            Decision, (Decision.packet_id == Packet.id) & (Decision.current == True), isouter=True)).all()  # noqa: E712
+        statuses = Counter(decided if status == "decided" and decided else status for status, decided in rows)
         today_packets = [p for p in session.exec(select(Packet)).all() if p.created_at.date() == summary.day]
         review_fields = session.exec(select(ExtractedField.name).where(ExtractedField.needs_review == True)).all()  # noqa: E712
         confidences = session.exec(select(ExtractedField.confidence).where(ExtractedField.source == "ocr")).all()

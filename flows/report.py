@@ -6,13 +6,17 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 from pipeline.signals import rule_label
 
 BUCKETS = [(0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.85), (0.85, 0.9), (0.9, 0.95), (0.95, 0.99), (0.99, 1.01)]
-STATUS_NAMES = {"decided": "已决定", "needs_review": "待复核", "received": "处理中", "expired": "已过期",
+# A decided packet counts by its outcome, as the review app's dashboard shows it.
+STATUS_NAMES = {"approved": "批准", "partially_approved": "部分批准", "rejected": "拒赔", "pending_documents": "待补材料",
+                "decided": "已决定", "needs_review": "待复核", "received": "处理中", "expired": "已过期",
                 "quarantined": "已隔离", "error": "出错"}
+STATUS_ORDER = list(STATUS_NAMES)
 
 
 def confidence_histogram(confidences: list[float]) -> list[tuple[str, int]]:
@@ -51,23 +55,45 @@ def _signals_table(signal_counts: dict[str, dict[str, int]]) -> str:
             f"{rows or '<tr><td colspan=5>无</td></tr>'}</table>")
 
 
+def _run_facts(summary) -> dict:
+    """What one nightly run did: a second run on the same day adds to the day, never replaces it."""
+    return {"redecided": summary.redecided, "expired": summary.expired, "payment_file": summary.payment_file,
+            "paid_claims": summary.paid_claims, "paid_total": f"{summary.paid_total:.2f}"}
+
+
+def _earlier_runs(path: Path) -> list[dict]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("runs", [])
+    except (OSError, ValueError):  # no report yet today (or one this version did not write)
+        return []
+
+
 def write_report(folder: Path, summary, statuses: Counter, packets_today: int, review_queue: int,
                  confidences: list[float], signal_counts: dict[str, dict[str, int]]) -> Path:
-    """`signal_counts`: per abuse-signal rule, open now and raised, dismissed, escalated since the day began."""
+    """The day's report over every nightly run of the day: what each run did adds up (payments,
+    re-decisions, expiries); what is a state (statuses, backlog, reminders, signals) is as of now.
+    `signal_counts`: per abuse-signal rule, open now and raised, dismissed, escalated since the day began."""
     folder.mkdir(parents=True, exist_ok=True)
+    facts_path = folder / f"{summary.day.isoformat()}.json"
+    runs = [*_earlier_runs(facts_path), _run_facts(summary)]
+    redecided = {claim: status for run in runs for claim, status in run["redecided"].items()}
+    expired = list(dict.fromkeys(claim for run in runs for claim in run["expired"]))
+    payment_files = [run["payment_file"] for run in runs if run["payment_file"]]
+    paid_claims = sum(run["paid_claims"] for run in runs)
+    paid_total = sum((Decimal(run["paid_total"]) for run in runs), Decimal("0.00"))
     histogram = confidence_histogram(confidences)
     facts = {
         "day": summary.day.isoformat(), "packets_today": packets_today, "statuses": dict(statuses),
-        "review_queue_fields": review_queue, "redecided": summary.redecided, "expired": summary.expired,
-        "pending_reminders_due": summary.overdue_pending, "payment_file": summary.payment_file,
-        "paid_claims": summary.paid_claims, "paid_total": f"{summary.paid_total:.2f}",
+        "review_queue_fields": review_queue, "redecided": redecided, "expired": expired,
+        "pending_reminders_due": summary.overdue_pending, "payment_files": payment_files,
+        "paid_claims": paid_claims, "paid_total": f"{paid_total:.2f}",
         "unpaid_no_bank_account": summary.unpaid_no_account, "decided_lower_than_paid": summary.lower_than_paid,
-        "ocr_confidence_histogram": dict(histogram), "signals": signal_counts,
+        "ocr_confidence_histogram": dict(histogram), "signals": signal_counts, "runs": runs,
     }
-    (folder / f"{summary.day.isoformat()}.json").write_text(json.dumps(facts, ensure_ascii=False, indent=1),
-                                                           encoding="utf-8")
-    rows = "".join(f"<tr><td>{html.escape(STATUS_NAMES.get(s, s))}</td><td>{n}</td></tr>"
-                   for s, n in sorted(statuses.items()))
+    facts_path.write_text(json.dumps(facts, ensure_ascii=False, indent=1), encoding="utf-8")
+    ordered = sorted(statuses.items(), key=lambda pair: (STATUS_ORDER.index(pair[0]) if pair[0] in STATUS_NAMES
+                                                         else len(STATUS_ORDER), pair[0]))
+    rows = "".join(f"<tr><td>{html.escape(STATUS_NAMES.get(s, s))}</td><td>{n}</td></tr>" for s, n in ordered)
 
     def listed(items: list[str]) -> str:
         return ", ".join(html.escape(i) for i in items) or "无"
@@ -77,10 +103,11 @@ def write_report(folder: Path, summary, statuses: Counter, packets_today: int, r
 <style>body{{font-family:sans-serif;margin:2em;max-width:60em}} .big{{font-size:2em;font-weight:bold}}
 td,th{{padding:.2em 1em;border-bottom:1px solid #ddd}} .cards{{display:flex;gap:2em}}</style>
 <h1>理赔日报 {summary.day.isoformat()}</h1>
+<p>本日夜间处理 {len(runs)} 次,以下为全日合计。</p>
 <div class="cards">
  <div><div class="big">{packets_today}</div>今日收件</div>
- <div><div class="big">{summary.paid_claims}</div>本次付款笔数</div>
- <div><div class="big">{summary.paid_total:.2f}</div>本次付款金额(元)</div>
+ <div><div class="big">{paid_claims}</div>今日付款笔数</div>
+ <div><div class="big">{paid_total:.2f}</div>今日付款金额(元)</div>
  <div><div class="big">{statuses.get('needs_review', 0)}</div>待复核案件</div>
  <div><div class="big">{review_queue}</div>待复核字段</div>
  <div><div class="big">{sum(c["open"] for c in signal_counts.values())}</div>待处理风险信号</div>
@@ -89,9 +116,9 @@ td,th{{padding:.2em 1em;border-bottom:1px solid #ddd}} .cards{{display:flex;gap:
 <h2>风险信号</h2>{_signals_table(signal_counts)}
 <h2>OCR 置信度分布</h2>{_bars_svg(histogram)}
 <h2>夜间处理</h2>
-<p>重新裁定: {len(summary.redecided)} 件; 超过 M3.5 时效而过期: {listed(summary.expired)}</p>
+<p>重新裁定: {len(redecided)} 件; 超过 M3.5 时效而过期: {listed(expired)}</p>
 <p>待补材料超过 30 天需提醒: {listed(summary.overdue_pending)}</p>
-<p>付款文件: {html.escape(Path(summary.payment_file).name) if summary.payment_file else "无"};
+<p>付款文件: {listed([Path(name).name for name in payment_files])};
  缺少银行账户未付款: {listed(summary.unpaid_no_account)}; 裁定金额低于已付金额(需人工处理): {listed(summary.lower_than_paid)}</p>
 </html>"""
     path = folder / f"{summary.day.isoformat()}.html"

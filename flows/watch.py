@@ -32,7 +32,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Callable, Iterator
 
-from flows.decisions import PacketResult
+from flows.decisions import PacketResult, as_dropped
 from flows.locks import exclusive
 from flows.packets import READY_MARKER, is_hidden, packet_of, readable, refusal
 from flows.quarantine import is_folder, remove_entry, set_aside
@@ -246,7 +246,7 @@ def work_on(taken: Path, inbox: Inbox, settings: Settings,
                 set_aside_whole(taken, refused, settings)
                 result = PacketResult(packet.name, "quarantined", reason=refused)
             else:
-                result = process_packet(packet, settings)
+                result = as_dropped(process_packet(packet, settings), packet.name)
         except Exception as error:  # noqa: BLE001 - one bad packet never stops the watcher
             reason = _one_line(error)
             if _is_transient(error):

@@ -61,3 +61,66 @@ def test_extract_prints_the_spec_shape_for_a_receipt(tmp_path):
     assert document["fields"]["invoice_number"]["value"] == "2611020157"
     assert set(document["fields"]["total"]) >= {"value", "confidence", "box"}
     assert {c["check"] for c in document["checks"]} >= {"split_adds_up", "total_matches_words"}
+
+
+def test_a_bad_database_url_is_a_configuration_error_with_its_own_exit_code(tmp_path):
+    result = claims("letter", "C2026-000001", "--home", str(tmp_path), "--db", "postgresql://clerk:s3cret@127.0.0.1:1/x")
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.startswith("error [CONFIGURATION]: cannot open the database postgresql://clerk:***@")
+    assert result.stderr.strip().count("\n") == 0 and "s3cret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def _decided_api_example(home, database_url: str) -> int:
+    """The API example claim decided and stored as the intake stores it; its packet id."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from adjudicator import adjudicate_json
+    from store import repository
+    from store.db import get_engine
+    from store.models import Packet
+
+    claim = json.loads(API_EXAMPLE.read_text(encoding="utf-8"))
+    with Session(get_engine(database_url)) as session:
+        packet = Packet(name="example", content_hash="example", claim_id=claim["claim_id"],
+                        received_date=date(2026, 3, 2))
+        session.add(packet)
+        session.flush()
+        repository.save_decision(session, packet, claim, adjudicate_json(json.dumps(claim)), None)
+        session.commit()
+        return packet.id
+
+
+def test_an_overridden_claim_gets_its_letter_with_the_configured_contact(tmp_path):
+    from review.service import override_decision
+    from store import repository
+    from store.db import session_scope
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "claims.toml").write_text('contact_phone = "021-5555 0101"\ncontact_hours = "周一至周五 8:30–16:30"\n',
+                                      encoding="utf-8")
+    url = f"sqlite:///{home / 'claims.db'}"
+    packet_id = _decided_api_example(home, url)
+    with session_scope(url) as session:
+        seen = str(repository.current_decision(session, packet_id).id)
+    override_decision(url, packet_id, "approved", "100.00", "经核实检查有指征,予以赔付", "lead", "supervisor", seen)
+
+    result = claims("letter", "C2026-000123", "--home", str(home))
+    assert result.returncode == 0, result.stderr
+    assert "本案经理赔主管复核后改判,理由:经核实检查有指征,予以赔付" in result.stdout
+    assert "本次赔付合计 100.00 元" in result.stdout
+    assert "联系电话:021-5555 0101" in result.stdout and "服务时间:周一至周五 8:30–16:30" in result.stdout
+    assert "地址:" in result.stdout  # not configured: the embedded default
+
+
+def test_extract_in_text_mode_lists_what_needs_review(tmp_path):
+    scan = ROOT / "sample_scans" / "03_missing_detail_list" / "receipt_skew3.jpg"
+    text = claims("extract", str(scan), "--home", str(tmp_path))
+    assert text.returncode == 0, text.stderr
+    listed = [line for line in text.stdout.splitlines() if line.strip().startswith("needs_review:")]
+    assert len(listed) == 1
+    named = {name.strip() for name in listed[0].split(":", 1)[1].split(",")} - {"nothing"}
+    flagged = {line.split()[0] for line in text.stdout.splitlines() if line.endswith("← review")}
+    assert flagged <= named  # every field marked for review is listed, and the list names the unread ones too
