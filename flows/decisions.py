@@ -86,19 +86,24 @@ def draft_claim(session: Session, record: Packet, documents: list[Document], pro
     # M4.2.26: on the moral-hazard blacklist for this policy year (by a supervisor or the roster).
     claim["member"]["blacklisted"] = repository.on_blacklist(session, member["member_id"], draft.year_start,
                                                              record.claim_id)
-    claim["ledger"] = repository.ledger_for(session, member["member_id"], draft.year_start, before_packet=record.id)
-    # Visits of a later policy year (December and January in one packet) count in that year's ledger.
-    later_years = sorted(set(visit_years(claim)) - {draft.year_start})
-    if later_years:
-        claim["ledgers"] = {year.isoformat(): repository.ledger_for(session, member["member_id"], year,
-                                                                    before_packet=record.id)
-                            for year in later_years}
+    attach_ledgers(session, claim, member["member_id"], record.id)
     others = repository.invoices_claimed_by_others(session, member["member_id"], invoice_keys(claim))
     if others:
         draft.hold_reason = f"receipt(s) {', '.join(others)} already claimed by another member"
         return draft
     draft.claim = claim
     return draft
+
+
+def attach_ledgers(session: Session, claim: dict, member_id: str, packet_id: int | None) -> None:
+    """The claim's `ledger` (the policy year of its first visit) and, for visits of a later policy year
+    (December and January in one packet), `ledgers`: each counts in its own year's ledger."""
+    first_year = policy_year_start(claim)
+    claim["ledger"] = repository.ledger_for(session, member_id, first_year, before_packet=packet_id)
+    later_years = sorted(set(visit_years(claim)) - {first_year})
+    if later_years:
+        claim["ledgers"] = {year.isoformat(): repository.ledger_for(session, member_id, year, before_packet=packet_id)
+                            for year in later_years}
 
 
 def _member(session: Session, documents: list[Document]) -> tuple[dict | None, str | None]:

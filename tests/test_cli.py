@@ -8,7 +8,7 @@ import pytest
 
 from tests.samples import ROOT
 
-API_EXAMPLE = ROOT / "tests" / "adjudicator" / "api_example_input.json"
+API_EXAMPLE = ROOT / "docs" / "examples" / "claim.json"
 
 
 def claims(*args, stdin=None):

@@ -2,6 +2,7 @@
 survive a lost payment file, expire what waited past the claim window, report."""
 
 import csv
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -74,3 +75,55 @@ def test_documents_missing_past_the_claim_window_expire_the_claim(copied_samples
         assert packet.status == "expired" and packet.reason.startswith("M3.5")
         decision = session.exec(select(Decision).where(Decision.packet_id == packet.id)).one()
         assert Decimal(decision.payable) == 0
+
+
+def _set_policy_anchor(home, packet_name: str, anchor: str) -> None:
+    """The stored claim's policy-year anchor, as a roster naming the contract's first year would give it."""
+    with Session(get_engine(db_url_of(home))) as session:
+        packet = session.exec(select(Packet).where(Packet.name == packet_name)).one()
+        decision = session.exec(select(Decision).where(Decision.packet_id == packet.id,
+                                                       Decision.current == True)).one()  # noqa: E712
+        decision.claim = {**decision.claim, "policy": {"year_start": anchor}}
+        session.commit()
+
+
+def _status_of(home, packet_name: str) -> str:
+    with Session(get_engine(db_url_of(home))) as session:
+        return session.exec(select(Packet.status).where(Packet.name == packet_name)).one()
+
+
+def test_the_m35_sweep_across_the_year_boundary_with_an_anchor_two_years_old(copied_samples_home):
+    """Visit 2026-11-03; the contract's anchor 2024-01-01 is two years old: its year is 2026-01-01 and the window
+    closes before 2027-04-01, in the next calendar year, as the adjudicator counts it."""
+    home = copied_samples_home
+    _set_policy_anchor(home, "03_missing_detail_list", "2024-01-01")
+    assert nightly(home, date(2027, 3, 31)).expired == []
+    assert _status_of(home, "03_missing_detail_list") == "decided"
+    assert nightly(home, date(2027, 4, 1)).expired == ["C2026-000003"]
+    assert _status_of(home, "03_missing_detail_list") == "expired"
+
+
+def test_the_m35_sweep_counts_from_the_visits_own_year_of_an_anchor_one_year_old(copied_samples_home):
+    """Anchor 2025-07-01, one year old: the 2026-11-03 visit is in the year from 2026-07-01, open until 2027-10-01.
+    Counted from the anchor as given, the claim would have expired on 2026-10-01, before its visit."""
+    home = copied_samples_home
+    _set_policy_anchor(home, "03_missing_detail_list", "2025-07-01")
+    assert nightly(home, date(2027, 4, 1)).expired == []
+    assert nightly(home, date(2027, 9, 30)).expired == []
+    assert nightly(home, date(2027, 10, 1)).expired == ["C2026-000003"]
+
+
+def test_a_second_run_on_the_same_day_adds_to_the_days_report(copied_samples_home):
+    home = copied_samples_home
+    day = date(2026, 12, 4)
+    nightly(home, day)
+    second = nightly(home, day)
+    assert second.paid_claims == 0  # nothing left to pay: the report must not say the day paid nothing
+    facts = json.loads((home / "reports" / "2026-12-04.json").read_text(encoding="utf-8"))
+    assert (facts["paid_claims"], facts["paid_total"], len(facts["runs"])) == (2, "735.00", 2)
+    assert len(facts["payment_files"]) == 1
+    page = (home / "reports" / "2026-12-04.html").read_text(encoding="utf-8")
+    assert "735.00" in page and "本日夜间处理 2 次" in page
+    # 案件状态 by outcome, as the dashboard shows it: not one "已决定" row
+    assert facts["statuses"] == {"partially_approved": 1, "approved": 2, "pending_documents": 1}
+    assert "部分批准" in page and "待补材料" in page and "已决定" not in page

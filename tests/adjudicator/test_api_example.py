@@ -5,7 +5,7 @@ from pathlib import Path
 
 from adjudicator import adjudicate_json
 
-EXAMPLE = Path(__file__).parent / "api_example_input.json"  # copied verbatim from spec/adjudication-api.md
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "claim.json"  # verbatim from docs/adjudication-api.md
 
 
 def test_example_output_has_exactly_the_documented_shape():

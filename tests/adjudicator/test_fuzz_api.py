@@ -26,7 +26,8 @@ from case_claims import INPATIENT_DOCUMENTS, OUTPATIENT_DOCUMENTS, build_claim
 
 FUZZ = settings(max_examples=400, derandomize=True, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-EXAMPLE = json.loads((Path(__file__).parent / "api_example_input.json").read_text(encoding="utf-8"))
+EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "claim.json"  # the API's own example
+EXAMPLE = json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
 YEAR_START = date(2026, 1, 1)
 ZERO = Decimal("0.00")
 EMPTY_LEDGER = {"outpatient_eligible_ytd": "0.00", "outpatient_paid_ytd": "0.00", "inpatient_paid_ytd": "0.00",

@@ -8,7 +8,8 @@ import pytest
 
 from adjudicator import BadInputError, UnknownKeyError, adjudicate_json, parse_claim
 
-EXAMPLE = json.loads((Path(__file__).parent / "api_example_input.json").read_text(encoding="utf-8"))
+EXAMPLE_FILE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "claim.json"  # the API's own example
+EXAMPLE = json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
 
 
 def _error_for(mutate) -> BadInputError:
