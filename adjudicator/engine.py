@@ -18,9 +18,9 @@ from decimal import Decimal
 
 from adjudicator import rules
 from adjudicator.claim import Claim, Item, Ledger, Receipt, Visit
-from adjudicator.errors import NoPlanError
 from adjudicator.decision import (ACCEPTED, REJECTED, REVIEW, Decision, ItemDecision, Reason, ReceiptDecision,
                                   VisitDecision)
+from adjudicator.errors import NoPlanError
 from adjudicator.hospitals import HospitalRegistry, packaged_hospitals
 from adjudicator.money import ZERO, money_text, round_half_up
 from adjudicator.plan import Plan, packaged_plans, plan_for
