@@ -148,12 +148,14 @@ def _page_and_packet(session, page_id: int) -> tuple[Page, Packet]:
 
 def _replace_documents(session, page: Page, document, degrees: int, size: tuple[int, int]) -> None:
     """The page's documents as the turned page reads, but what a clerk settled stays (its box turned)."""
-    old = list(session.exec(select(Document).where(Document.page_id == page.id)).all())
+    old = {row.id: repository.fields_of_document(session, row.id)
+           for row in session.exec(select(Document).where(Document.page_id == page.id)).all()}
     repository.save_documents(session, page.packet_id, page, [document])
     new = session.exec(select(Document).where(Document.page_id == page.id).order_by(Document.id.desc())).first()
-    audited = set(session.exec(select(AuditEntry.field_id).where(AuditEntry.field_id != None)).all())  # noqa: E711
-    for row in old:
-        for field in repository.fields_of_document(session, row.id):
+    ids = [field.id for fields in old.values() for field in fields]
+    audited = set(session.exec(select(AuditEntry.field_id).where(AuditEntry.field_id.in_(ids))).all())
+    for row_id, fields in old.items():
+        for field in fields:
             if field.source == CLERK_SOURCE or field.id in audited:
                 for duplicate in session.exec(select(ExtractedField).where(
                         ExtractedField.document_id == new.id, ExtractedField.name == field.name,
@@ -164,7 +166,7 @@ def _replace_documents(session, page: Page, document, degrees: int, size: tuple[
             else:
                 session.delete(field)
         session.flush()
-        session.delete(row)
+        session.delete(session.get(Document, row_id))
     session.flush()
 
 

@@ -17,13 +17,16 @@ from sqlmodel import select
 from flows.quarantine import quarantined
 from flows.settings import load_settings
 from flows.watch import set_aside_whole
+from pipeline.cleanup import rotate_right_angle
 from pipeline.pages import RefusedFile, pages_of
+from review.page_ops import turned_box
+from review.service import accept_as_read
 from review.app import create_app
 from review.users import create_user
 from store import repository
 from store.db import session_scope
 from store.models import AdminAction, AuditEntry, Decision, Document, ExtractedField, Packet, Page, ReviewUser
-from tests.review.helpers import CLERK, SECRET, SUPERVISOR, csrf_of, log_in, packet_id
+from tests.review.helpers import CLERK, SECRET, SUPERVISOR, csrf_of, field_id, log_in, packet_id
 from tests.samples import SAMPLES, db_url_of, inbox_is_empty, new_home, start_watcher, stop_watcher, wait_until
 
 FIRST, SAME_MEMBER, OTHER_MEMBER = "01_outpatient_pays", "04_second_claim_same_member", "02_under_deductible"
@@ -204,8 +207,13 @@ def test_clerks_are_refused_the_quarantine_and_unknown_entries_are_not_found(fre
     log_in(clerk, *CLERK)
     csrf = csrf_of(clerk.get("/queue").text)
     assert clerk.get("/quarantine").status_code == 403
-    assert clerk.post(f"/quarantine/{entry.key}/discard", data={"csrf": csrf, "reason": "x"}).status_code == 403
-    assert entry.path.exists()
+    for action in ("discard", "release"):
+        assert clerk.post(f"/quarantine/{entry.key}/{action}", data={"csrf": csrf, "reason": "x"}).status_code == 403
+    supervisor_id = _user_id(url, SUPERVISOR[0])
+    for action in ("disable", "enable", "password"):
+        refused = clerk.post(f"/users/{supervisor_id}/{action}", data={"csrf": csrf, "reason": "x", "password": ""})
+        assert refused.status_code == 403, action
+    assert entry.path.exists() and _actions(url, "password_reset") == [] and _actions(url, "user_disabled") == []
     supervisor = _client(home, url)
     log_in(supervisor, *SUPERVISOR)
     csrf = csrf_of(supervisor.get("/quarantine").text)
@@ -280,6 +288,9 @@ def _trail(url: str, packet_name: str) -> list[str]:
 def test_a_page_turned_upside_down_reads_nothing_and_turned_back_reads_and_decides_as_before(client, review_home):
     url = review_home.db_url
     receipt = _page_of(url, FIRST, "receipt")
+    total = field_id(url, FIRST, "receipt", "total")
+    accept_as_read(url, total, CLERK[0], "ocr")  # a value a clerk settled stays through the turns
+    box = _field(url, total).box
     read = _values(url, receipt.id)
     assert _decided(url, FIRST) == ("partially_approved", "385.00")
     log_in(client, *CLERK)
@@ -296,16 +307,36 @@ def test_a_page_turned_upside_down_reads_nothing_and_turned_back_reads_and_decid
     stored, now = cv2.imread(receipt.image_path), cv2.imread(upside_down.image_path)
     assert np.array_equal(cv2.rotate(stored, cv2.ROTATE_180), now)
     assert _values(url, receipt.id) != read and _decided(url, FIRST) != ("partially_approved", "385.00")
+    kept = _field(url, total)
+    assert kept.value == "1250.00" and kept.box == turned_box(box, 180, (stored.shape[1], stored.shape[0]))
 
     back = client.post(f"/pages/{receipt.id}/turn", data={"csrf": csrf, "degrees": "180"}, follow_redirects=False)
     assert back.status_code == 303
-    assert _values(url, receipt.id) == read
+    assert _values(url, receipt.id) == read and _field(url, total).box == box
     assert _decided(url, FIRST) == ("partially_approved", "385.00")
-    assert _trail(url, FIRST) == ["page_turned", "redecision", "page_turned", "redecision"]
+    assert _trail(url, FIRST) == ["accepted", "redecision", "page_turned", "redecision", "page_turned", "redecision"]
     claim = client.get(f"/claims/{packet_id(url, FIRST)}").text
     assert "页面旋转" in claim and "倒置" in claim
 
     assert client.post(f"/pages/{receipt.id}/turn", data={"csrf": csrf, "degrees": "45"}).status_code == 422
+
+
+def _field(url: str, field: int) -> ExtractedField:
+    with session_scope(url) as session:
+        return session.get(ExtractedField, field)
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+def test_a_box_turned_with_its_page_covers_the_same_ink(degrees):
+    page = np.full((300, 500), 255, np.uint8)
+    box = [40, 60, 120, 90]
+    page[box[1]:box[3], box[0]:box[2]] = 0
+    turned = rotate_right_angle(page, degrees)
+    x0, y0, x1, y1 = turned_box(box, degrees, (page.shape[1], page.shape[0]))
+    ink = np.argwhere(turned == 0)
+    assert [ink[:, 1].min(), ink[:, 0].min(), ink[:, 1].max() + 1, ink[:, 0].max() + 1] == [x0, y0, x1, y1]
+    back = turned_box([x0, y0, x1, y1], 360 - degrees if degrees != 180 else 180, (turned.shape[1], turned.shape[0]))
+    assert back == box
 
 
 def test_a_page_moved_to_another_claim_of_the_member_decides_both_again_and_moved_back_restores_them(client,
