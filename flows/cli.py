@@ -119,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--add-user", metavar="USERNAME",
                         help="create a user (password asked twice on the terminal) and exit")
     review.add_argument("--role", choices=("clerk", "supervisor"), default="clerk")
+    review.add_argument("--inbox", type=Path, metavar="INBOX",
+                        help="the watch folder a supervisor releases quarantined packets into (without it: no release)")
     _common_options(review, ocr=False)
     review.set_defaults(handler=_review)
 
@@ -367,7 +369,7 @@ def _review(args) -> int:
         return 0
     from review import serve
 
-    serve(settings.db_url, settings.claims_home, host=args.host, port=args.port)
+    serve(settings.db_url, settings.claims_home, host=args.host, port=args.port, inbox=args.inbox)
     return 0
 
 

@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from PIL import Image, ImageDraw
 
 from pipeline.errors import BadInputError
-from review import charts, labels, lockout, service, supervision, views
+from review import admin, charts, labels, lockout, service, supervision, views
 from review.ids import AuditId, RecordId
 from review.lockout import LOGIN_LIMITS, locked_until
 from review.passwords import UNKNOWN_USER_HASH, verify_password
@@ -55,9 +55,10 @@ class LoginRequired(Exception):
 
 
 def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_minutes: int = 30,
-               max_hours: int = 12, secure_cookies: bool = False) -> "FastAPI":
+               max_hours: int = 12, secure_cookies: bool = False, inbox: Path | None = None) -> "FastAPI":
     """The app over one database. `secret` keys the stored session-token hashes; by default it is
-    kept in $CLAIMS_HOME/review_secret so that sessions outlive a restart."""
+    kept in $CLAIMS_HOME/review_secret so that sessions outlive a restart. `inbox` is the watch folder
+    a supervisor releases quarantined packets into."""
     key = (secret or _stored_secret(Path(claims_home))).encode("utf-8")
     pages_dir = Path(claims_home) / "pages"
     idle, lifetime = timedelta(minutes=idle_minutes), timedelta(hours=max_hours)
@@ -327,6 +328,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         return RedirectResponse(f"/claims/{packet_id}#audit", status_code=303)
 
     supervision.add_routes(app, db_url, current_user, posted_form, render)  # signals and the blacklist
+    admin.add_routes(app, db_url, claims_home, inbox, current_user, posted_form, render)  # quarantine, accounts, pages
     return app
 
 

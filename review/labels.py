@@ -33,7 +33,8 @@ STATUSES = {
 AUDIT_KINDS = {"correction": "更正", "accepted": "按原值确认", "override": "主管改判", "redecision": "重新裁定",
                "signal_raised": "风险信号触发", "signal_cleared": "风险信号自动撤销", "signal_reopened": "风险信号再次触发",
                "signal_dismissed": "风险信号排除", "signal_escalated": "风险信号上报",
-               "blacklisted": "列入黑名单（M4.2.26）", "unblacklisted": "移出黑名单"}
+               "blacklisted": "列入黑名单（M4.2.26）", "unblacklisted": "移出黑名单",
+               "page_turned": "页面旋转", "page_moved": "页面移动"}
 
 SEVERITIES = {"high": "高", "medium": "中", "low": "低"}
 

@@ -242,3 +242,23 @@ class Blacklisting(SQLModel, table=True):
     reason: str
     actor: str  # the supervisor's username, or "roster" for the insurer's roster file
     at: datetime = Field(default_factory=utcnow)
+
+
+# --- supervisors' administration: quarantine, accounts (review/admin.py) ----------------------
+
+
+class AdminAction(SQLModel, table=True):
+    """One change a supervisor made outside any claim: a quarantined packet released or discarded, an
+    account disabled, enabled or given a new password. Rows are only ever added (the migration's
+    triggers refuse UPDATE and DELETE). Changes to a claim (a page turned or moved) are in AuditEntry.
+
+    kind: quarantine_released | quarantine_discarded | user_disabled | user_enabled | password_reset.
+    subject: what was changed, e.g. `quarantine:packets/<name>` or `user:<username>`."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)
+    actor: str
+    at: datetime = Field(default_factory=utcnow)
+    subject: str
+    reason: Optional[str] = None
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON))
