@@ -62,6 +62,7 @@ class Document:
     needs_review: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)  # label printed, value not readable
     marks: set[str] = field(default_factory=set)  # facts of the layout, e.g. "paper_cash_split"
+    settled_checks: set[str] = field(default_factory=set)  # failing checks a clerk settled (review app)
 
     def value(self, name: str, default: Any = None) -> Any:
         found = self.fields.get(name)

@@ -66,6 +66,15 @@ class DocSpec:
                     unread.append(spec.name)
         return found, unread
 
+    def label_box(self, page: OcrPage, name: str) -> tuple[int, int, int, int] | None:
+        """Where a field's label is printed (its first hit), for a person to find its value there."""
+        spec = next((spec for spec in self.fields if spec.name == name), None)
+        hits = self.find_labels(page, spec.labels) if spec is not None else []
+        if not hits:
+            return None
+        hit = hits[0]
+        return (hit.x_at(hit.start), hit.line.box[1], hit.x_at(hit.end), hit.line.box[3])
+
 
 @lru_cache(maxsize=None)
 def load_spec(doc_type: str) -> DocSpec:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -35,7 +36,7 @@ def receipt_checks(receipt: Document) -> list[Check]:
     zero = Decimal("0")
     cash_paid, third_party = money["cash_paid"] or zero, money["third_party_paid"] or zero
     cash = max(cash_paid, third_party)
-    cash_note = " (cash taken as the third-party payment printed outside the box)" if third_party > cash_paid else ""
+    cash_note = "（现金按框外所印第三方支付计）" if third_party > cash_paid else ""
     total = money["total"] if money["total"] is not None else money["total_in_words"]
     if total is not None:
         paid = (money["fund_paid"] or zero) + (money["additional_paid"] or zero) + (money["account_paid"] or zero) + cash
@@ -67,7 +68,8 @@ def receipt_checks(receipt: Document) -> list[Check]:
     if total is not None and receipt.items:
         item_sum = sum((Decimal(str(item["amount"].value)) for item in receipt.items if "amount" in item), zero)
         checks.append(Check(
-            "items_add_up", item_sum == total, f"项目金额之和 {item_sum:.2f}, 合计 {total:.2f}", ("items",),
+            "items_add_up", item_sum == total, f"项目金额之和 {item_sum:.2f}, 合计 {total:.2f}",
+            ("items", "total", "total_in_words"),  # the total is as likely misread as an item
         ))
     return checks
 
@@ -112,35 +114,123 @@ def detail_list_checks(detail_list: Document) -> list[Check]:
     if total is None or not detail_list.items:
         return []
     item_sum = sum((Decimal(str(item["amount"].value)) for item in detail_list.items if "amount" in item), Decimal(0))
-    return [Check("items_add_up", item_sum == total, f"明细金额之和 {item_sum:.2f}, 合计 {total:.2f}", ("items",))]
+    return [Check("items_add_up", item_sum == total, f"明细金额之和 {item_sum:.2f}, 合计 {total:.2f}",
+                  ("items", "total"))]
 
 
 DOCUMENT_CHECKS = {"receipt": receipt_checks, "id_copy": id_copy_checks, "detail_list": detail_list_checks}
 
 
+CHECK_PREFIX = "check."  # a failing check itself under review: `check.items_add_up`
+
+
 def check_document(document: Document) -> Document:
-    """Run the document's own checks and list the fields a person must look at."""
+    """Run the document's own checks and list what a person must look at.
+
+    A failing check sends every field it involves that the page has and no clerk has settled yet.
+    Once a clerk has settled all of them and the check still fails, the check itself waits
+    (`check.<name>`): the clerk says which of the numbers that disagree is right, unless a clerk
+    already did (`document.settled_checks`).
+    """
     document.checks.extend(DOCUMENT_CHECKS.get(document.doc_type, lambda _: [])(document))
     config = review_config()
     review = set(document.unread)
     for name, field in document.fields.items():
-        if field.confidence < config["thresholds"].get(name, config["default_threshold"]):
+        if field.source != CLERK and field.confidence < config["thresholds"].get(name, config["default_threshold"]):
             review.add(name)
     for index, item in enumerate(document.items):
         for name, field in item.items():
-            if field.confidence < config["thresholds"].get(name, config["default_threshold"]):
+            if field.source != CLERK and field.confidence < config["thresholds"].get(name, config["default_threshold"]):
                 review.add(f"items[{index}].{name}")
     for check in document.checks:
-        if not check.ok:
-            review.update(check.fields)
+        if check.ok:
+            continue
+        involved = involved_fields(document, check)
+        open_fields = [key for key in involved if _field_at(document, key).source != CLERK]
+        review.update(open_fields)
+        if not open_fields and check.check not in document.settled_checks and \
+                not any(name in document.unread for name in check.fields):
+            review.add(CHECK_PREFIX + check.check)
     document.needs_review = sorted(review)
     return document
 
 
+CLERK = "clerk"  # the source of a value a clerk typed or confirmed: settled, never sent back to review
+
+
+def involved_fields(document: Document, check: Check) -> list[str]:
+    """The fields on the page a check involves: `items` stands for every item's amount."""
+    found = []
+    for name in check.fields:
+        if name == "items":
+            found += [f"items[{index}].amount" for index, item in enumerate(document.items) if "amount" in item]
+        elif name in document.fields:
+            found.append(name)
+    return found
+
+
+def _field_at(document: Document, key: str):
+    if key.startswith("items["):
+        index, _, name = key[len("items["):].partition("].")
+        return document.items[int(index)][name]
+    return document.fields[key]
+
+
+def _money_of(document: Document, key: str) -> Decimal | None:
+    if key.startswith("items[") or key in document.fields:
+        return Decimal(str(_field_at(document, key).value))
+    return None
+
+
+@dataclass(frozen=True)
+class Side:
+    """One of the numbers a failing check compares: what it is, its amount, and the fields it adds up."""
+
+    label: str
+    amount: Decimal
+    fields: tuple[str, ...]
+
+
+# For each money check, the two sides it compares, as field names (`items`: every item's amount).
+SIDES = {
+    "split_adds_up": (("统筹 + 附加 + 个人账户 + 现金", ("fund_paid", "additional_paid", "account_paid", "cash_paid")),
+                      ("合计", ("total",))),
+    "self_parts_within_paid": (("分类自负 + 自负 + 自费", ("category_self_pay", "self_borne", "self_pay")),
+                               ("个人账户 + 现金", ("account_paid", "cash_paid"))),
+    "cash_split_adds_up": (("分类自负 + 自负 + 自费", ("category_self_pay", "self_borne", "self_pay")),
+                           ("现金支付", ("cash_paid",))),
+    "total_matches_words": (("合计", ("total",)), ("合计（大写）", ("total_in_words",))),
+    "items_add_up": (("各项金额之和", ("items",)), ("合计", ("total",))),
+}
+
+
+# The checks whose sides must be equal: choosing one side makes a lone field on the other side its number.
+EQUALITIES = frozenset({"split_adds_up", "cash_split_adds_up", "total_matches_words", "items_add_up"})
+
+
+def check_sides(document: Document, check: str) -> list[Side]:
+    """The numbers that disagree, side by side, for a clerk to say which is right (money checks only)."""
+    sides = []
+    for label, names in SIDES.get(check, ()):
+        keys = involved_fields(document, Check(check, False, "", names))
+        if names == ("total",) and "total" not in document.fields and "total_in_words" in document.fields:
+            keys = ["total_in_words"]
+        amounts = [_money_of(document, key) for key in keys]
+        sides.append(Side(label, sum((a for a in amounts if a is not None), Decimal("0")), tuple(keys)))
+    return sides
+
+
 def blocking_review(document: Document) -> list[str]:
-    """The fields under review that decide money."""
+    """The fields under review that decide money, and the failing checks that involve such fields."""
     blocking = set(review_config()["blocking"].get(document.doc_type, []))
-    return [name for name in document.needs_review if name.split("[")[0].split(".")[0] in blocking]
+    involved = {check.check: check.fields for check in document.checks}
+    return [name for name in document.needs_review if _decides_money(name, blocking, involved)]
+
+
+def _decides_money(name: str, blocking: set[str], involved: dict[str, tuple[str, ...]]) -> bool:
+    if name.startswith(CHECK_PREFIX):
+        return bool(blocking & set(involved.get(name[len(CHECK_PREFIX):], ())))
+    return name.split("[")[0].split(".")[0] in blocking
 
 
 def packet_checks(documents: list[Document]) -> list[Check]:

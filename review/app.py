@@ -96,7 +96,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         user, csrf = current_user(request)
         form = dict(await request.form())
         if not hmac.compare_digest(str(form.get("csrf", "")), csrf):
-            raise _Forbidden("CSRF token missing or wrong")
+            raise _Forbidden("表单已过期或来源不明：请刷新页面后重试")
         return user, form
 
     def render(request: Request, template: str, user: ReviewUser | None, csrf: str | None,
@@ -118,7 +118,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         if request.method == "GET" and not (path.startswith("/pages/") or path.endswith("/crop")):
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303)
-        return Response("请先登录 (login required)", status_code=401, media_type="text/plain; charset=utf-8")
+        return Response("请先登录", status_code=401, media_type="text/plain; charset=utf-8")
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -129,11 +129,11 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
             return await login_required(request, missing)
         if any(error["loc"][0] == "path" for error in exc.errors()):
             return await not_found(request, service.NotFoundError(request.url.path))
-        return Response("请求无效 (invalid request)", status_code=422, media_type="text/plain; charset=utf-8")
+        return Response("请求无效", status_code=422, media_type="text/plain; charset=utf-8")
 
     @app.exception_handler(_Forbidden)
     async def forbidden(_request: Request, exc: _Forbidden):
-        return Response(f"禁止访问 (forbidden): {exc}", status_code=403, media_type="text/plain; charset=utf-8")
+        return Response(f"禁止访问：{exc}", status_code=403, media_type="text/plain; charset=utf-8")
 
     @app.exception_handler(service.ForbiddenError)
     async def role_forbidden(_request: Request, exc: service.ForbiddenError):
@@ -158,7 +158,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         form = dict(await request.form())
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         if not expected or not hmac.compare_digest(str(form.get("csrf", "")), expected):
-            raise _Forbidden("CSRF token missing or wrong")
+            raise _Forbidden("表单已过期或来源不明：请刷新页面后重试")
         username, password = str(form.get("username", "")), str(form.get("password", ""))
         name_hash = token_hash(f"login-name:{username.casefold()}")
         refused = partial(render, request, "login.html", None, expected, next=_local(form.get("next", "/")))
@@ -212,7 +212,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
     async def queue(request: Request, packet: str = "", doc_type: str = "", field: str = ""):
         user, csrf = current_user(request)
         filters = {"packet": packet, "doc_type": doc_type, "field": field}
-        items = service.review_queue(db_url, packet, doc_type, field)
+        items = service.review_queue(db_url, packet, doc_type, field, role=user.role)
         return render(request, "queue.html", user, csrf, items=items, filters=filters, query=_query(filters),
                       doc_types=sorted(labels.DOC_TYPES), field_names=sorted(labels.FIELDS),
                       signal_counts=supervision.open_signal_counts(db_url))
@@ -224,45 +224,115 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         user, csrf = current_user(request)
         return _correction_page(request, user, csrf, field_id, _filters(request.query_params), after)
 
+    def _steps(user: ReviewUser, filters: dict, ref: str) -> dict:
+        """Where this item stands in the user's queue, and its neighbours' pages."""
+        items = service.review_queue(db_url, **filters, role=user.role)
+        refs = [item.ref for item in items]
+        previous, following = _neighbours(refs, ref)
+        href = {item.ref: item.href for item in items}
+        return {"previous_href": href.get(previous), "next_href": href.get(following),
+                "position": _position(refs, ref), "total": len(refs)}
+
     def _correction_page(request: Request, user: ReviewUser, csrf: str, field_id: int, filters: dict,
-                         after: int | None, error: str | None = None, typed: str = "", status: int = 200):
+                         after: int | None, error: str | None = None, typed: str | None = None, status: int = 200):
         data = views.correction_view(db_url, field_id, pages_dir)
-        ids = [item.field_id for item in service.review_queue(db_url, **filters)]
-        previous_id, next_id = _neighbours(ids, field_id)
         outcome = service.redecided_after(db_url, after) if after else None
-        return render(request, "correction.html", user, csrf, status_code=status, error=error, typed=typed,
-                      previous_id=previous_id, next_id=next_id, position=_position(ids, field_id), total=len(ids),
-                      outcome=outcome, filters=filters, query=_query(filters), **data)
+        return render(request, "correction.html", user, csrf, status_code=status, error=error,
+                      typed=data["field"].value if typed is None else typed, outcome=outcome, filters=filters,
+                      query=_query(filters), **_steps(user, filters, f"field:{field_id}"), **data)
 
     @app.post("/fields/{field_id}/correct")
     async def correct(request: Request, field_id: RecordId):
         user, form = await posted_form(request)
-        return _change(request, user, form, field_id, lambda: service.correct_field(
+        return _change(request, user, form, f"field:{field_id}", lambda: service.correct_field(
             db_url, field_id, str(form.get("value", "")), str(form.get("reason", "")), user.username,
-            str(form.get("seen", ""))))
+            str(form.get("seen", "")), str(form.get("box", ""))))
 
     @app.post("/fields/{field_id}/accept")
     async def accept(request: Request, field_id: RecordId):
         user, form = await posted_form(request)
-        return _change(request, user, form, field_id, lambda: service.accept_as_read(
+        return _change(request, user, form, f"field:{field_id}", lambda: service.accept_as_read(
             db_url, field_id, user.username, str(form.get("seen", ""))))
 
-    def _change(request: Request, user: ReviewUser, form: dict, field_id: int, change):
+    @app.post("/fields/{field_id}/absent")
+    async def absent(request: Request, field_id: RecordId):
+        user, form = await posted_form(request)
+        return _change(request, user, form, f"field:{field_id}", lambda: service.mark_absent(
+            db_url, field_id, user.username, str(form.get("seen", ""))))
+
+    def _change(request: Request, user: ReviewUser, form: dict, ref: str, change, refused=None):
         filters = _filters(form)
-        before = [item.field_id for item in service.review_queue(db_url, **filters)]
+        before = [item.ref for item in service.review_queue(db_url, **filters, role=user.role)]
         try:
             outcome = change()
         except (BadInputError, service.ConflictError) as exc:
             # The page again, with what the clerk typed; after a conflict it shows the value stored meanwhile.
             _, csrf = current_user(request)
-            return _correction_page(request, user, csrf, field_id, filters, None, error=exc.message,
+            if refused is not None:
+                return refused(csrf, exc)
+            return _correction_page(request, user, csrf, int(ref.split(":")[1]), filters, None, error=exc.message,
                                     typed=str(form.get("value", "")), status=_refusal_status(exc))
-        remaining = [item.field_id for item in service.review_queue(db_url, **filters)]
-        later = before[before.index(field_id) + 1:] if field_id in before else []
-        next_id = next((i for i in later if i in remaining), remaining[0] if remaining else None)
-        if next_id is None:
-            return RedirectResponse(f"/claims/{outcome.packet_id}?after={outcome.caused_by}", status_code=303)
-        return RedirectResponse(f"/fields/{next_id}?{_query(filters, after=outcome.caused_by)}", status_code=303)
+        remaining = service.review_queue(db_url, **filters, role=user.role)
+        left = [item.ref for item in remaining]
+        later = before[before.index(ref) + 1:] if ref in before else []
+        next_ref = next((r for r in later if r in left), left[0] if left else None)
+        if next_ref is None:
+            return RedirectResponse(f"/claims/{outcome.packet_id}?after={outcome.caused_by or outcome.id}",
+                                    status_code=303)
+        href = next(item.href for item in remaining if item.ref == next_ref)
+        after = outcome.caused_by or outcome.id
+        return RedirectResponse(f"{href}?{_query(filters, after=after)}", status_code=303)
+
+    # --- a failing check, and values the machine never found ---------------------
+
+    @app.get("/documents/{document_id}/checks/{check}", response_class=HTMLResponse)
+    async def check_page(request: Request, document_id: RecordId, check: str, after: AuditId = None):
+        user, csrf = current_user(request)
+        return _check_page(request, user, csrf, document_id, check, _filters(request.query_params), after)
+
+    def _check_page(request: Request, user: ReviewUser, csrf: str, document_id: int, check: str, filters: dict,
+                    after: int | None, error: str | None = None, status: int = 200):
+        data = views.check_view(db_url, document_id, check, pages_dir)
+        outcome = service.redecided_after(db_url, after) if after else None
+        return render(request, "check.html", user, csrf, status_code=status, error=error, outcome=outcome,
+                      filters=filters, query=_query(filters),
+                      **_steps(user, filters, f"check:{document_id}:{check}"), **data)
+
+    @app.post("/documents/{document_id}/checks/{check}/settle")
+    async def settle_check(request: Request, document_id: RecordId, check: str):
+        user, form = await posted_form(request)
+        return _change(request, user, form, f"check:{document_id}:{check}", lambda: service.settle_check(
+            db_url, document_id, check, str(form.get("side", "")), user.username, user.role),
+            refused=lambda csrf, exc: _check_page(request, user, csrf, document_id, check, _filters(form), None,
+                                                  error=exc.message, status=_refusal_status(exc)))
+
+    @app.post("/documents/{document_id}/checks/{check}/refer")
+    async def refer_check(request: Request, document_id: RecordId, check: str):
+        user, form = await posted_form(request)
+        return _change(request, user, form, f"check:{document_id}:{check}", lambda: service.refer_check(
+            db_url, document_id, check, str(form.get("reason", "")), user.username, user.role),
+            refused=lambda csrf, exc: _check_page(request, user, csrf, document_id, check, _filters(form), None,
+                                                  error=exc.message, status=_refusal_status(exc)))
+
+    @app.get("/documents/{document_id}/add", response_class=HTMLResponse)
+    async def add_field_page(request: Request, document_id: RecordId, name: str = ""):
+        user, csrf = current_user(request)
+        return _add_field_page(request, user, csrf, document_id, name)
+
+    def _add_field_page(request: Request, user: ReviewUser, csrf: str, document_id: int, name: str,
+                        error: str | None = None, typed: str = "", status: int = 200):
+        return render(request, "add_field.html", user, csrf, status_code=status, error=error, typed=typed,
+                      chosen=name, **views.add_field_view(db_url, document_id, pages_dir))
+
+    @app.post("/documents/{document_id}/add")
+    async def add_field(request: Request, document_id: RecordId):
+        user, form = await posted_form(request)
+        name = str(form.get("name", ""))
+        return _change(request, user, form, f"document:{document_id}", lambda: service.add_field(
+            db_url, document_id, name, str(form.get("value", "")), str(form.get("box", "")), user.username),
+            refused=lambda csrf, exc: _add_field_page(request, user, csrf, document_id, name, error=exc.message,
+                                                      typed=str(form.get("value", "")),
+                                                      status=_refusal_status(exc)))
 
     # --- images: looked up by id, never by a path from the URL -----------------
 
@@ -369,15 +439,15 @@ def _query(filters: dict, **extra) -> str:
     return urlencode({key: value for key, value in {**filters, **extra}.items() if value})
 
 
-def _neighbours(ids: list[int], field_id: int) -> tuple[int | None, int | None]:
-    if field_id not in ids:
-        return None, ids[0] if ids else None
-    index = ids.index(field_id)
-    return (ids[index - 1] if index > 0 else None), (ids[index + 1] if index + 1 < len(ids) else None)
+def _neighbours(refs: list[str], ref: str) -> tuple[str | None, str | None]:
+    if ref not in refs:
+        return None, refs[0] if refs else None
+    index = refs.index(ref)
+    return (refs[index - 1] if index > 0 else None), (refs[index + 1] if index + 1 < len(refs) else None)
 
 
-def _position(ids: list[int], field_id: int) -> int | None:
-    return ids.index(field_id) + 1 if field_id in ids else None
+def _position(refs: list[str], ref: str) -> int | None:
+    return refs.index(ref) + 1 if ref in refs else None
 
 
 def _crop_png(path: Path, box: list) -> bytes:

@@ -21,16 +21,17 @@ FIELDS = {
     "treatment": "处理意见", "doctor_signature": "医师签名", "name": "姓名/名称", "sex": "性别",
     "birth_date": "出生日期", "id_number": "公民身份号码", "account_holder": "户名", "account_number": "账号",
     "bank_name": "开户行", "category": "类别", "spec": "规格", "quantity": "数量", "unit": "单位",
-    "unit_price": "单价", "amount": "金额", "days": "天数",
+    "unit_price": "单价", "amount": "金额", "days": "天数", "items": "项目金额",
 }
 
 STATUSES = {
     "approved": "批准", "partially_approved": "部分批准", "rejected": "拒赔", "pending_documents": "待补材料",
     "needs_review": "待复核", "decided": "已裁定", "received": "已接收", "quarantined": "已隔离", "error": "出错",
-    "accepted": "接受",
+    "accepted": "接受", "expired": "已过期",
 }
 
-AUDIT_KINDS = {"correction": "更正", "accepted": "按原值确认", "override": "主管改判", "redecision": "重新裁定",
+AUDIT_KINDS = {"correction": "更正", "accepted": "确认", "entered": "录入", "absent": "标记为不在页面上",
+               "check_settled": "校验裁决", "check_referred": "校验转交主管", "override": "主管改判", "redecision": "重新裁定",
                "signal_raised": "风险信号触发", "signal_cleared": "风险信号自动撤销", "signal_reopened": "风险信号再次触发",
                "signal_dismissed": "风险信号排除", "signal_escalated": "风险信号上报",
                "blacklisted": "列入黑名单（M4.2.26）", "unblacklisted": "移出黑名单",
@@ -89,9 +90,84 @@ def doc_type(key: str) -> str:
     return DOC_TYPES.get(key, key)
 
 
-def field(name: str, item_index: int | None = None) -> str:
-    label = FIELDS.get(name, name)
-    return label if item_index is None else f"第{item_index + 1}项 {label}"
+# The document checks of pipeline/checks.py, as a clerk reads them.
+CHECKS = {
+    "split_adds_up": "支付方式之和应等于合计", "self_parts_within_paid": "自负部分不应超过个人支付",
+    "cash_split_adds_up": "现金支付中各项之和应等于现金支付", "total_matches_words": "合计应与大写金额一致",
+    "items_add_up": "各项金额之和应等于合计", "id_number_valid": "身份证号码校验",
+    "names_agree": "各单据姓名一致", "record_for_visit_date": "病历日期与就诊日期一致",
+    "detail_list_matches_receipt": "明细合计与票据合计一致",
+}
+
+# Why a claim waits or was decided so, as the intake and the nightly run give it (their logs stay English):
+# the one place those reasons are put into Chinese for display. Patterns, since some carry names of fields.
+_REASONS = (
+    (r"fields that decide money wait for review: (?P<fields>.+)", "影响赔付的项目待复核：{fields}"),
+    (r"no readable ID copy: the member is unknown", "身份证复印件无法识别：被保险人未知"),
+    (r"the ID copy's number is not on the insurer's roster", "身份证号码不在保险公司的花名册上"),
+    (r"the name on (?P<fields>.+) differs from the member's", "{fields} 上的姓名与被保险人不符"),
+    (r"the bank book is not in the member's name: no payment to someone else's account",
+     "银行卡/存折户名不是被保险人本人：不向他人账户付款"),
+    (r"receipt\(s\) (?P<ids>.+) already claimed by another member", "票据 {ids} 已由其他被保险人申领"),
+    (r"no receipt was found in the packet", "材料中未找到医疗收费票据"),
+    (r"(?P<file>.+): the receipt's visit date or hospital could not be read", "{file}：票据的就诊日期或医院未能读出"),
+    (r"(?P<file>.+): the receipt's number or total could not be read", "{file}：票据号码或合计未能读出"),
+    (r"nothing in it could be read: .*", "材料中没有可读取的文件"),
+    (r"(?P<clause>[\w.]+): documents still missing when the claim window closed on (?P<day>[\d-]+)",
+     "{clause}：至 {day} 申请期限届满时材料仍不齐全"),
+)
+
+
+def reason(text: str | None) -> str:
+    """A stored reason (English for the logs) as the clerk reads it; one no pattern knows is named so."""
+    if not text:
+        return ""
+    if not re.search(r"[A-Za-z]{2,}", text):
+        return text
+    for pattern, chinese in _REASONS:
+        match = re.fullmatch(pattern, text)
+        if match:
+            return chinese.format(**{key: _named_fields(value) if key == "fields" else value
+                                     for key, value in match.groupdict().items()})
+    return "其他原因（详见系统日志）"
+
+
+def _named_fields(text: str) -> str:
+    """`receipt.total, receipt.check.items_add_up` as 医疗收费票据 · 合计、…; other text as it is."""
+    parts = [part.strip() for part in text.split(",")]
+    if all(re.fullmatch(r"[a-z_]+\.[\w.\[\]]+", part) for part in parts):
+        return "、".join(field_path(part) for part in parts)
+    return text
+
+
+# What a check's detail may say in English (pipeline.normalize's ID-number problems).
+_DETAIL_PHRASES = {
+    "not 17 digits and a check character": "不是 17 位数字加 1 位校验码",
+    "check digit does not match (GB 11643)": "校验位不符（GB 11643）",
+    "birth date is not a real date": "出生日期无效",
+    "check digit and birth date valid": "校验位与出生日期有效",
+}
+
+
+def check_detail(text: str | None) -> str:
+    """A check's detail as a clerk reads it: field codes named in Chinese."""
+    text = _DETAIL_PHRASES.get(text or "", text or "")
+    return re.sub(r"\b(?:receipt|medical_record|detail_list|id_copy|bank_book)\.[a-z_]+(?:\[\d+\]\.[a-z_]+)?",
+                  lambda match: field_path(match.group(0)), text)
+
+
+def check(name: str) -> str:
+    return CHECKS.get(name, name)
+
+
+def field(name: str, item_index: int | None = None, item_name: str | None = None) -> str:
+    """A field as a clerk names it; an item's with its row and the name printed on it: 第1项 头孢克洛缓释片 金额."""
+    if item_index is None:
+        return FIELDS.get(name, name)
+    if name == "name":
+        return f"第{item_index + 1}项 名称"
+    return f"第{item_index + 1}项 {item_name} {FIELDS.get(name, name)}" if item_name else \
+        f"第{item_index + 1}项 {FIELDS.get(name, name)}"
 
 
 def field_path(path: str | None) -> str:
@@ -101,6 +177,8 @@ def field_path(path: str | None) -> str:
     doc, _, name = path.partition(".")
     if doc == "signal":  # a signal's audit rows name its rule
         return f"风险信号 · {signal_rule(name)}"
+    if name.startswith("check."):
+        return f"{doc_type(doc)} · 校验：{check(name[len('check.'):])}"
     match = re.fullmatch(r"items\[(\d+)\]\.(\w+)", name)
     return f"{doc_type(doc)} · {field(match.group(2), int(match.group(1))) if match else field(name)}"
 

@@ -262,3 +262,18 @@ class AdminAction(SQLModel, table=True):
     subject: str
     reason: Optional[str] = None
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class CheckReview(SQLModel, table=True):
+    """A clerk's word on a cross-check that still fails after every field it involves was settled:
+    which of the numbers that disagree is right (settled), or that a supervisor must say (referred).
+    Rows are only added; the latest of a document's check is its standing. The audit trail has each too."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    check: str
+    state: str  # settled | referred
+    side: Optional[str] = None  # the side the clerk confirmed, e.g. 合计
+    actor: str
+    reason: Optional[str] = None
+    at: datetime = Field(default_factory=utcnow)

@@ -12,7 +12,7 @@ from sqlmodel import Session, delete, select
 from adjudicator.policy_year import policy_year_start
 from extractors.model import Document as ExtractedDocument
 from store.models import (
-    Decision, Document, ExtractedField, LedgerEntry, Member, Original, Packet, Page, utcnow,
+    CheckReview, Decision, Document, ExtractedField, LedgerEntry, Member, Original, Packet, Page, utcnow,
 )
 
 
@@ -59,17 +59,44 @@ def save_documents(session: Session, packet_id: int, page: Page, documents: list
     for extracted in documents:
         row = Document(packet_id=packet_id, page_id=page.id, doc_type=extracted.doc_type,
                        doc_type_confidence=extracted.doc_type_confidence,
-                       checks=[c.to_json() for c in extracted.checks], marks=sorted(extracted.marks))
+                       checks=checks_as_stored(extracted), marks=sorted(extracted.marks))
         session.add(row)
         session.flush()
         for name, field in extracted.fields.items():
             session.add(_field_row(row.id, name, None, field, name in extracted.needs_review))
         for name in extracted.unread:
-            session.add(ExtractedField(document_id=row.id, name=name, value=None, confidence=0.0,
-                                       page=extracted.page, needs_review=True))
+            session.add(unread_field(row.id, extracted.doc_type, page, name))
         for index, item in enumerate(extracted.items):
             for name, field in item.items():
                 session.add(_field_row(row.id, name, index, field, f"items[{index}].{name}" in extracted.needs_review))
+
+
+def checks_as_stored(document: ExtractedDocument) -> list[dict]:
+    """The document's checks; `waits` marks a failing one that is itself a queue item (pipeline.checks)."""
+    from pipeline.checks import CHECK_PREFIX
+
+    return [{**check.to_json(), "waits": CHECK_PREFIX + check.check in document.needs_review}
+            for check in document.checks]
+
+
+def unread_field(document_id: int, doc_type: str, page: Page, name: str) -> ExtractedField:
+    """A field whose label is printed but whose value was not read: a queue item placed at its label."""
+    return ExtractedField(document_id=document_id, name=name, value=None, confidence=0.0, page=page.page_index,
+                          box=_label_box(doc_type, page, name), needs_review=True)
+
+
+def _label_box(doc_type: str, page: Page, name: str) -> list | None:
+    from extractors.model import OcrPage
+    from extractors.spec import load_spec
+    from pipeline.ocr import TextLine
+
+    try:
+        spec = load_spec(doc_type)
+    except FileNotFoundError:
+        return None
+    lines = tuple(TextLine.from_json(line) for line in page.ocr_lines or [])
+    box = spec.label_box(OcrPage("", page.page_index, page.rotation, lines), name)
+    return list(box) if box else None
 
 
 def _field_row(document_id: int, name: str, item_index: int | None, field, needs_review: bool) -> ExtractedField:
@@ -96,10 +123,12 @@ def load_documents(session: Session, packet_id: int) -> list[ExtractedDocument]:
                                      doc_type_confidence=row.doc_type_confidence, rotation=page.rotation,
                                      marks=set(row.marks or []))
         items: dict[int, dict] = {}
+        document.settled_checks = settled_checks(session, row.id)
         for field in session.exec(select(ExtractedField).where(ExtractedField.document_id == row.id)
                                   .order_by(ExtractedField.id)).all():
             if field.value is None:
-                document.unread.append(field.name)
+                if field.source != "clerk":  # a clerk's "not on the page" settles it: absent, not unread
+                    document.unread.append(field.name)
                 continue
             read = ReadField(_typed(field.value, field.value_type), field.confidence, field.page,
                              tuple(field.box) if field.box else None, field.source)
@@ -281,6 +310,7 @@ def clear_readings(session: Session, packet_id: int) -> None:
     documents = select(Document.id).where(Document.packet_id == packet_id)
     # Statements in dependency order: the tables declare foreign keys but no ORM relationships.
     session.exec(delete(ExtractedField).where(ExtractedField.document_id.in_(documents)))
+    session.exec(delete(CheckReview).where(CheckReview.document_id.in_(documents)))
     session.exec(delete(Document).where(Document.packet_id == packet_id))
     session.exec(delete(Page).where(Page.packet_id == packet_id))
     session.flush()
@@ -435,6 +465,22 @@ def last_change_of_field(session: Session, field_id: int) -> AuditEntry | None:
                         .order_by(AuditEntry.id.desc())).first()
 
 
+def item_name(session: Session, field: ExtractedField) -> str | None:
+    """The name printed on an item field's row (a drug, an exam), for a person to know which row it is."""
+    if field.item_index is None:
+        return None
+    return session.exec(select(ExtractedField.value).where(ExtractedField.document_id == field.document_id,
+                                                          ExtractedField.item_index == field.item_index,
+                                                          ExtractedField.name == "name")).first()
+
+
+def document_field(session: Session, document_id: int, name: str) -> ExtractedField | None:
+    """A document-level field of that name, read or not."""
+    return session.exec(select(ExtractedField).where(ExtractedField.document_id == document_id,
+                                                     ExtractedField.name == name,
+                                                     ExtractedField.item_index == None)).first()  # noqa: E711
+
+
 def packet_of_field(session: Session, field_id: int) -> int | None:
     return session.exec(select(Document.packet_id).join(ExtractedField, ExtractedField.document_id == Document.id)
                         .where(ExtractedField.id == field_id)).first()
@@ -442,6 +488,41 @@ def packet_of_field(session: Session, field_id: int) -> int | None:
 
 def audit_entry_caused_by(session: Session, entry_id: int) -> AuditEntry | None:
     return session.exec(select(AuditEntry).where(AuditEntry.caused_by == entry_id)).first()
+
+
+def check_reviews_of(session: Session, document_ids) -> dict[tuple[int, str], CheckReview]:
+    """The standing of each reviewed check of these documents: its latest review."""
+    latest: dict[tuple[int, str], CheckReview] = {}
+    for row in session.exec(select(CheckReview).where(CheckReview.document_id.in_(list(document_ids)))
+                            .order_by(CheckReview.id)).all():
+        latest[(row.document_id, row.check)] = row
+    return latest
+
+
+def settled_checks(session: Session, document_id: int) -> set[str]:
+    return {check for (_, check), row in check_reviews_of(session, [document_id]).items() if row.state == "settled"}
+
+
+def add_check_review(session: Session, **values) -> CheckReview:
+    row = CheckReview(**values)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def packets_waiting(session: Session) -> list[Packet]:
+    """Packets that wait for a person, oldest first."""
+    return list(session.exec(select(Packet).where(Packet.status == "needs_review")
+                             .order_by(Packet.created_at, Packet.id)).all())
+
+
+def checks_waiting(session: Session, packet_ids: list[int]) -> list[tuple[Document, dict]]:
+    """The failing checks of these packets' documents that are queue items themselves (`waits`)."""
+    if not packet_ids:
+        return []
+    documents = session.exec(select(Document).where(Document.packet_id.in_(packet_ids))
+                             .order_by(Document.id)).all()
+    return [(document, check) for document in documents for check in document.checks or [] if check.get("waits")]
 
 
 # --- abuse signals and the blacklist (flows/signals.py, flows/blacklist.py) ------------

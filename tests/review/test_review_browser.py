@@ -11,6 +11,7 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,13 @@ FIRST, SECOND = "01_outpatient_pays", "02_under_deductible"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
 
-@pytest.fixture
-def live_app(review_home):
-    """The app served by uvicorn on a free local port, in a thread of this process."""
+@contextmanager
+def serve(db_url: str, home: Path):
+    """The app served by uvicorn on a free local port, in a thread of this process; gives its address."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(review_home.db_url, review_home.home, secret=SECRET),
+    server = uvicorn.Server(uvicorn.Config(create_app(db_url, home, secret=SECRET),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -47,9 +48,17 @@ def live_app(review_home):
     while not server.started:
         assert time.monotonic() < deadline, "the review app did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_app(review_home):
+    with serve(review_home.db_url, review_home.home) as address:
+        yield address
 
 
 @pytest.fixture
