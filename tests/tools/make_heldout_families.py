@@ -190,8 +190,8 @@ def record_fields(member, hospital, visit, case, first_visit=None, signature=Tru
 def render_record_label_above(spec, rng, np_rng):
     """EMR printout where every section label stands on its own line and the text runs below it."""
     sh = Sheet(A4, spec["dpi"])
-    case, member = CASES[spec["case"]], make_member(rng)
-    hospital, visit = spec["hospital"], rand_date(rng)
+    case, member, visit = CASES[spec["case"]], spec.get("member") or make_member(rng), spec.get("visit") or rand_date(rng)
+    hospital = spec["hospital"]
     labels = dict(zip(SECTION_KEYS, spec["labels"]))
     size, kind = spec.get("size", 25), spec.get("font", "sans")
     sh.text(620, 95, hospital, 40, "serif_bold", anchor="mm")
@@ -225,8 +225,8 @@ def render_record_label_above(spec, rng, np_rng):
 def render_record_boxed(spec, rng, np_rng):
     """A boxed form: label cells on the left, the section's text wrapped in the cell beside it."""
     sh = Sheet(A4, spec["dpi"])
-    case, member = CASES[spec["case"]], make_member(rng)
-    hospital, visit = spec["hospital"], rand_date(rng)
+    case, member, visit = CASES[spec["case"]], spec.get("member") or make_member(rng), spec.get("visit") or rand_date(rng)
+    hospital = spec["hospital"]
     labels = dict(zip(SECTION_KEYS, spec["labels"]))
     size, kind = spec.get("size", 24), spec.get("font", "song")
     sh.text(620, 100, hospital, 42, "serif_bold", anchor="mm")
@@ -268,8 +268,8 @@ def render_record_booklet(spec, rng, np_rng):
     """A page of the patient's 就医记录册, written by the doctor by hand on ruled lines."""
     size = spec.get("size", 30)
     sh = Sheet((1100, 1560), spec["dpi"], paper=(246, 242, 230))
-    case, member = CASES[spec["case"]], make_member(rng)
-    hospital, visit = spec["hospital"], rand_date(rng)
+    case, member, visit = CASES[spec["case"]], spec.get("member") or make_member(rng), spec.get("visit") or rand_date(rng)
+    hospital = spec["hospital"]
     labels = dict(zip(SECTION_KEYS, spec["labels"]))
     rule = (150, 170, 200)
     sh.text(550, 60, "上海市医疗保险就医记录册", 30, "song", fill=(60, 60, 90), anchor="mm")
@@ -332,7 +332,7 @@ SERVICES = [
 ]
 
 
-def detail_rows(rng, n_drugs, n_services, with_usage=False):
+def detail_rows(rng, n_drugs, n_services, max_days=14):
     rows = []
     for name, unit, price, cat in rng.sample(SERVICES, n_services):
         rows.append({"name": name, "spec": "", "quantity": "1", "unit": unit, "unit_price": price,
@@ -341,17 +341,16 @@ def detail_rows(rng, n_drugs, n_services, with_usage=False):
         qty = rng.randint(1, 3)
         amount = f"{Decimal(price) * qty:.2f}"
         row = {"name": name, "spec": spec, "quantity": str(qty), "unit": unit, "unit_price": price,
-               "amount": amount, "category": cat, "self_pay": self_pay, "days": rng.choice([5, 7, 10, 14])}
-        if with_usage:
-            row["usage"] = usage
+               "amount": amount, "category": cat, "self_pay": self_pay, "usage": usage,
+               "days": rng.choice([d for d in (5, 7, 10, 14) if d <= max_days])}
         rows.append(row)
     return rows
 
 
-def detail_truth(member, hospital, visit, rows):
+def detail_truth(member, hospital, visit, rows, days_printed=True):
     total = f"{sum(Decimal(r['amount']) for r in rows):.2f}"
-    items = [{k: r[k] for k in ("name", "spec", "quantity", "unit", "unit_price", "amount", "category", "self_pay")
-              if k in r} | ({"days": r["days"]} if "days" in r else {}) for r in rows]
+    keys = ("name", "spec", "quantity", "unit", "unit_price", "amount", "category", "self_pay") + (("days",) if days_printed else ())
+    items = [{k: r[k] for k in keys if k in r} for r in rows]
     return {"doc_type": "detail_list", "rotation": 0,
             "fields": {"patient_name": member["name"], "hospital": hospital, "visit_date": visit, "total": total},
             "items": items}, total
@@ -360,8 +359,8 @@ def detail_truth(member, hospital, visit, rows):
 def render_detail_dotmatrix(spec, rng, np_rng):
     """Dot-matrix printout on plain paper: no grid, columns kept by the printer's pitch, dashed rules."""
     sh = Sheet(A4, spec["dpi"], paper=(248, 247, 240))
-    member, hospital, visit = make_member(rng), spec["hospital"], rand_date(rng)
-    rows = detail_rows(rng, rng.randint(3, 4), rng.randint(2, 3))
+    member, hospital, visit = spec.get("member") or make_member(rng), spec["hospital"], spec.get("visit") or rand_date(rng)
+    rows = spec.get("rows") or detail_rows(rng, rng.randint(3, 4), rng.randint(2, 3))
     truth, total = detail_truth(member, hospital, visit, rows)
     sz = spec.get("size", 22)
     sh.dots(620 - len(hospital) * sz * 0.55, 90, hospital, sz + 8, rng)
@@ -395,10 +394,9 @@ def render_detail_dotmatrix(spec, rng, np_rng):
 def render_detail_grouped(spec, rng, np_rng):
     """Items grouped under their category, each group closed by a 小计 row; horizontal rules only."""
     sh = Sheet(A4, spec["dpi"])
-    member, hospital, visit = make_member(rng), spec["hospital"], rand_date(rng)
-    rows = detail_rows(rng, rng.randint(3, 5), rng.randint(2, 3))
-    rows.sort(key=lambda r: r["category"])
-    truth, total = detail_truth(member, hospital, visit, rows)
+    member, hospital, visit = spec.get("member") or make_member(rng), spec["hospital"], spec.get("visit") or rand_date(rng)
+    rows = sorted(spec.get("rows") or detail_rows(rng, rng.randint(3, 5), rng.randint(2, 3)), key=lambda r: r["category"])
+    truth, total = detail_truth(member, hospital, visit, rows, days_printed=False)
     sz, kind = spec.get("size", 22), spec.get("font", "hei")
     sh.text(620, 90, hospital, 36, "sans_bold", anchor="mm")
     sh.text(620, 140, "门诊费用明细", 30, "sans_bold", anchor="mm")
@@ -440,8 +438,8 @@ def render_detail_grouped(spec, rng, np_rng):
 def render_detail_prescription(spec, rng, np_rng):
     """A prescription-style list of drugs with 用法 and 天数 columns, printed small and dense."""
     sh = Sheet(A4, spec["dpi"])
-    member, hospital, visit = make_member(rng), spec["hospital"], rand_date(rng)
-    rows = detail_rows(rng, rng.randint(4, 6), 0, with_usage=True)
+    member, hospital, visit = spec.get("member") or make_member(rng), spec["hospital"], spec.get("visit") or rand_date(rng)
+    rows = spec.get("rows") or detail_rows(rng, rng.randint(4, 6), 0)
     truth, total = detail_truth(member, hospital, visit, rows)
     sz, kind = spec.get("size", 20), spec.get("font", "sans")
     sh.text(620, 80, hospital, 34, "serif_bold", anchor="mm")
@@ -482,8 +480,8 @@ def render_detail_prescription(spec, rng, np_rng):
 CARD_W, CARD_H = 506, 319   # 85.6 x 54 mm at 150 dpi
 
 
-def id_member(rng):
-    member = make_member(rng)
+def id_member(rng, spec):
+    member = spec.get("member") or make_member(rng)
     by, bm, bd = member["birth_date"].split("-")
     assert member["id_number"][6:14] == by + bm + bd
     return member
@@ -539,7 +537,7 @@ def id_truth(member):
 def render_id_side_by_side(spec, rng, np_rng):
     """Front and back side by side across the top of a portrait A4 sheet, at real size."""
     sh = Sheet(A4, spec["dpi"])
-    member = id_member(rng)
+    member = id_member(rng, spec)
     y = rng.randint(140, 420)
     draw_id_front(sh, 90, y, member)
     draw_id_back(sh, 90 + CARD_W + rng.randint(30, 80), y + rng.randint(-10, 10), member)
@@ -549,7 +547,7 @@ def render_id_side_by_side(spec, rng, np_rng):
 def render_id_stacked(spec, rng, np_rng):
     """Front above back in the upper left of the sheet, real size, the rest of the page blank."""
     sh = Sheet(A4, spec["dpi"])
-    member = id_member(rng)
+    member = id_member(rng, spec)
     x, y = rng.randint(100, 400), rng.randint(100, 300)
     draw_id_front(sh, x, y, member)
     draw_id_back(sh, x + rng.randint(-15, 15), y + CARD_H + rng.randint(50, 140), member)
@@ -560,7 +558,7 @@ def render_id_stacked(spec, rng, np_rng):
 def render_id_front_only(spec, rng, np_rng):
     """Only the front (photo side), somewhere on the sheet, slightly enlarged by the copier."""
     sh = Sheet(A4, spec["dpi"])
-    member = id_member(rng)
+    member = id_member(rng, spec)
     zoom = rng.choice([1.0, 1.2, 1.4])
     draw_id_front(sh, rng.randint(80, 1240 - int(CARD_W * zoom) - 80), rng.randint(150, 900), member, zoom)
     return sh.img, id_truth(member)
@@ -569,7 +567,7 @@ def render_id_front_only(spec, rng, np_rng):
 def render_id_turned(spec, rng, np_rng):
     """Both sides laid sideways on the sheet: drawn upright on a landscape page, stored as portrait."""
     sh = Sheet(A4_LANDSCAPE, spec["dpi"])
-    member = id_member(rng)
+    member = id_member(rng, spec)
     y = rng.randint(200, 420)
     draw_id_front(sh, 200, y, member, 1.2)
     draw_id_back(sh, 200 + CARD_W * 1.2 + 70, y, member, 1.2)
@@ -584,9 +582,11 @@ BANKS = {"中国银行": "6217856", "交通银行": "6222620", "上海农商银�
          "中国邮政储蓄银行": "6217995", "浦发银行": "6217921"}
 
 
-def bank_member(rng, bank):
+def bank_member(rng, spec):
+    if "member" in spec:
+        return spec["member"], spec["account"]
     member = make_member(rng)
-    account = BANKS[bank] + "".join(str(rng.randint(0, 9)) for _ in range(12))
+    account = BANKS[spec["bank"]] + "".join(str(rng.randint(0, 9)) for _ in range(12))
     return member, account
 
 
@@ -600,7 +600,7 @@ def render_bank_account_page(spec, rng, np_rng):
     dot-matrix values, a transaction table below; the book lies on an A4 sheet."""
     sh = Sheet(A4, spec["dpi"])
     bank = spec["bank"]
-    member, account = bank_member(rng, bank)
+    member, account = bank_member(rng, spec)
     x0, y0, w, h = 110, 180, 1020, 700
     sh.rect(x0, y0, x0 + w, y0 + h, 2, (90, 90, 90), (240, 242, 238))
     form = (40, 90, 120) if bank != "中国银行" else (150, 40, 40)
@@ -645,7 +645,7 @@ def render_bank_cover(spec, rng, np_rng):
     """The passbook's cover copied on A4: bank name and logo large, a label with 户名 and 账号."""
     sh = Sheet(A4, spec["dpi"])
     bank = spec["bank"]
-    member, account = bank_member(rng, bank)
+    member, account = bank_member(rng, spec)
     x0, y0, w, h = 270, 200, 700, 980
     sh.rect(x0, y0, x0 + w, y0 + h, 3, (60, 60, 60), (215, 222, 215) if bank != "中国银行" else (225, 210, 205))
     c = (sh.p(x0 + w / 2), sh.p(y0 + 190))
@@ -662,6 +662,157 @@ def render_bank_cover(spec, rng, np_rng):
     sh.dots(lx + 120, ly + 106, " ".join(account[i:i + 4] for i in range(0, len(account), 4)), 26, rng)
     sh.text(x0 + w / 2, y0 + h - 60, "请妥善保管  遗失请及时挂失", 20, "sans", (60, 60, 60), anchor="mm")
     return sh.img, bank_truth(member, bank, account)
+
+
+# =============================================================================
+# Receipts: 上海市医疗门(急)诊收费票据 laser-printed whole, or a thermal slip
+# =============================================================================
+
+PAY_FIELDS = ("fund_paid", "additional_paid", "account_paid", "cash_paid", "category_self_pay", "self_borne",
+              "self_pay", "account_balance_current", "account_balance_past")
+
+
+def receipt_content(rng, spec) -> dict:
+    """The facts of one receipt; the split adds up the way Shanghai receipts print it:
+    合计 = 统筹 + 附加 + 个人账户 + 现金, and 现金 = 分类自负 + 自负 + 自费."""
+    member = spec.get("member") or make_member(rng)
+    visit = spec.get("visit") or rand_date(rng, 2025, 2026)
+    rows = spec.get("rows") or detail_rows(rng, rng.randint(2, 4), rng.randint(1, 2))
+    categories = {}
+    for r in rows:
+        categories[r["category"]] = categories.get(r["category"], Decimal(0)) + Decimal(r["amount"])
+    total = sum(categories.values(), Decimal(0))
+    cents = Decimal("0.01")
+    pay = dict.fromkeys(PAY_FIELDS, Decimal(0))
+    variant = spec.get("variant", "account")
+    if variant == "fund":
+        pay["fund_paid"] = (total * Decimal(rng.uniform(0.5, 0.75))).quantize(cents)
+    elif variant == "additional":
+        pay["additional_paid"] = (total * Decimal(rng.uniform(0.5, 0.6))).quantize(cents)
+    elif variant == "account":
+        pay["account_paid"] = min(total, Decimal(spec.get("account_paid", rng.randint(20, 300))))
+    pay["cash_paid"] = total - pay["fund_paid"] - pay["additional_paid"] - pay["account_paid"]
+    pay["self_pay"] = sum((Decimal(r["amount"]) for r in rows if r["self_pay"]), Decimal(0))
+    csp = Decimal(spec["category_self_pay"]) if "category_self_pay" in spec else (
+        pay["cash_paid"] * Decimal(rng.uniform(0, 0.08))).quantize(cents)
+    pay["category_self_pay"] = min(csp, pay["cash_paid"] - pay["self_pay"])
+    pay["self_borne"] = pay["cash_paid"] - pay["category_self_pay"] - pay["self_pay"]
+    pay["account_balance_past"] = Decimal(rng.choice([0, rng.randint(100, 3000)])) + Decimal(rng.randint(0, 99)) / 100
+    return {"member": member, "visit": visit, "hospital": spec["hospital"], "rows": rows,
+            "categories": [(c, f"{a:.2f}") for c, a in categories.items()], "total": f"{total:.2f}",
+            "pay": {k: f"{v:.2f}" for k, v in pay.items()},
+            "invoice_number": spec.get("invoice_number") or f"{rng.randint(24, 26)}{rng.randint(0, 99999999):08d}",
+            "serial": str(rng.randint(10**9, 10**10 - 1)), "cashier": f"{rng.randint(100, 9999):04d}",
+            "insurance_type": spec.get("insurance_type") or rng.choice(["城保", "医保", "职工医保"]),
+            "time": f"{rng.randint(8, 16):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"}
+
+
+def receipt_truth(c) -> dict:
+    fields = {"invoice_number": c["invoice_number"], "hospital": c["hospital"], "payer_name": c["member"]["name"],
+              "insurance_type": c["insurance_type"], "insurance_number": c["member"]["id_number"],
+              "visit_date": c["visit"], "issue_date": c["visit"], "total": c["total"], "total_in_words": c["total"],
+              **c["pay"]}
+    return {"doc_type": "receipt", "rotation": 0, "fields": fields,
+            "items": [{"name": cat, "category": cat, "amount": amount} for cat, amount in c["categories"]]}
+
+
+PAY_LABELS = {"fund_paid": "医保统筹支付", "additional_paid": "附加支付", "account_paid": "个人账户支付",
+              "cash_paid": "现金支付", "category_self_pay": "分类自负", "self_borne": "自负", "self_pay": "自费",
+              "account_balance_current": "当年账户余额", "account_balance_past": "历年账户余额"}
+
+
+def render_receipt_laser(spec, rng, np_rng):
+    """The whole receipt printed by a laser printer on plain A5 paper: black, thin rules, no form colours."""
+    c = receipt_content(rng, spec)
+    sh = Sheet((1240, 874), spec["dpi"])
+    sz, kind = spec.get("size", 22), spec.get("font", "sans")
+    sh.text(620, 55, "上海市医疗门(急)诊收费票据", 34, "serif_bold", anchor="mm")
+    sh.text(900, 100, f"NO.{c['invoice_number']}", sz, kind)
+    sh.text(70, 100, f"收款单位：{c['hospital']}", sz, kind)
+    L, R = 60, 1180
+    y = 140
+    step = sz * 2.1
+    sh.rect(L, y, R, 800, 1)
+    line1 = [(L + 10, f"姓名：{c['member']['name']}"), (L + 250, f"性别：{c['member']['sex']}"),
+             (L + 400, f"医保类型：{c['insurance_type']}"), (L + 650, f"社会保障号码：{c['member']['id_number']}")]
+    for x, t in line1:
+        sh.text(x, y + 12, t, sz, kind)
+    y += step
+    sh.line(L, y, R, y)
+    sh.text(L + 10, y + 12, f"就诊日期：{fmt_date(c['visit'], spec['date_style'])}", sz, kind)
+    sh.text(L + 420, y + 12, f"收费日期：{fmt_date(c['visit'], spec['date_style'])} {c['time']}", sz, kind)
+    sh.text(L + 900, y + 12, f"业务流水号：{c['serial'][-6:]}", sz - 2, kind)
+    y += step
+    sh.line(L, y, R, y)
+    for x, t in [(L + 40, "项目"), (L + 360, "金额"), (L + 600, "项目"), (L + 920, "金额")]:
+        sh.text(x, y + 12, t, sz, "sans_bold")
+    y += step
+    sh.line(L, y, R, y)
+    cats = c["categories"]
+    for i in range(0, len(cats), 2):
+        for j, (cat, amount) in enumerate(cats[i:i + 2]):
+            sh.text(L + 40 + 560 * j, y + 12, cat, sz, kind)
+            sh.text(L + 440 + 560 * j, y + 12, amount, sz, kind, anchor="ra")
+        y += step
+    y = max(y, 480)
+    sh.line(L, y, R, y)
+    sh.text(L + 10, y + 12, f"合计(大写)：{rmb_in_words(c['total'])}", sz, kind)
+    sh.text(L + 700, y + 12, f"合计：{c['total']}", sz, "sans_bold")
+    y += step
+    sh.line(L, y, R, y)
+    p = c["pay"]
+    for x, k in zip((L + 10, L + 290, L + 540, L + 820), ("fund_paid", "additional_paid", "account_paid", "cash_paid")):
+        sh.text(x, y + 12, f"{PAY_LABELS[k]}：{p[k]}", sz, kind)
+    y += step
+    sh.text(L + 10, y + 12, "现金支付中", sz, kind)
+    for x, k in zip((L + 290, L + 540, L + 820), ("category_self_pay", "self_borne", "self_pay")):
+        sh.text(x, y + 12, f"{PAY_LABELS[k]}：{p[k]}", sz, kind)
+    y += step
+    for x, k in zip((L + 290, L + 660), ("account_balance_current", "account_balance_past")):
+        sh.text(x, y + 12, f"{PAY_LABELS[k]}：{p[k]}", sz, kind)
+    sh.text(L + 10, 820, "收款单位(章)", sz, kind)
+    sh.text(L + 820, 820, f"收款员：{c['cashier']}", sz, kind)
+    seal = round_seal(c["hospital"], sh.p(95), np_rng)
+    blend_ink(sh.img, seal * 0.8, (sh.p(L + 150), sh.p(690)), (210, 40, 45), multiply=True)
+    return sh.img, receipt_truth(c)
+
+
+def render_receipt_thermal(spec, rng, np_rng):
+    """A thermal-paper slip alone on the scanner bed: narrow, faded grey print, one label a line."""
+    c = receipt_content(rng, spec)
+    sh = Sheet(A4, spec["dpi"], paper=(236, 236, 233))
+    x0, y0, w = rng.randint(80, 600), rng.randint(60, 160), 520
+    sz, kind, ink = spec.get("size", 21), spec.get("font", "hei"), (95, 95, 95)
+    lines = [("c", "上海市医疗门(急)诊收费票据"), ("c", c["hospital"]), ("l", f"NO.{c['invoice_number']}"),
+             ("l", f"姓名:{c['member']['name']}  性别:{c['member']['sex']}"), ("l", f"医保类型:{c['insurance_type']}"),
+             ("l", f"社会保障号码:{c['member']['id_number']}"),
+             ("l", f"就诊日期:{fmt_date(c['visit'], spec['date_style'])}"),
+             ("l", f"收费日期:{fmt_date(c['visit'], spec['date_style'])} {c['time']}"), ("rule", ""),
+             ("pair", ("项目", "金额"))]
+    lines += [("pair", (cat, amount)) for cat, amount in c["categories"]]
+    lines += [("rule", ""), ("pair", ("合计:", c["total"])), ("l", "合计(大写):"), ("l", rmb_in_words(c["total"]))]
+    p = c["pay"]
+    lines += [("pair", (f"{PAY_LABELS[k]}:", p[k])) for k in ("fund_paid", "additional_paid", "account_paid", "cash_paid")]
+    lines += [("l", "现金支付中:")]
+    lines += [("pair", (f"  {PAY_LABELS[k]}:", p[k])) for k in ("category_self_pay", "self_borne", "self_pay")]
+    lines += [("pair", (f"{PAY_LABELS[k]}:", p[k])) for k in ("account_balance_current", "account_balance_past")]
+    lines += [("rule", ""), ("l", f"收款员:{c['cashier']}"), ("l", "请妥善保管 热敏纸易褪色")]
+    step = sz * 1.7
+    height = len(lines) * step + 80
+    sh.rect(x0, y0, x0 + w, y0 + height, 1, (225, 225, 222), (252, 252, 250))
+    y = y0 + 40
+    for kind_, text in lines:
+        if kind_ == "c":
+            sh.text(x0 + w / 2, y + sz / 2, text, sz + (3 if "票据" in text else 0), kind, ink, anchor="mm")
+        elif kind_ == "l":
+            sh.text(x0 + 24, y, text, sz, kind, ink)
+        elif kind_ == "rule":
+            sh.text(x0 + 24, y, "-" * 34, sz, kind, ink)
+        else:
+            sh.text(x0 + 24, y, text[0], sz, kind, ink)
+            sh.text(x0 + w - 24, y, text[1], sz, kind, ink, anchor="ra")
+        y += step
+    return sh.img, receipt_truth(c)
 
 
 # =============================================================================
@@ -691,6 +842,7 @@ RENDER = {
     "id-a4-side-by-side": render_id_side_by_side, "id-a4-stacked": render_id_stacked,
     "id-front-only": render_id_front_only, "id-turned-on-sheet": render_id_turned,
     "bank-account-page": render_bank_account_page, "bank-cover": render_bank_cover,
+    "receipt-laser-a5": render_receipt_laser, "receipt-thermal-slip": render_receipt_thermal,
 }
 
 LABELS_ABOVE = [
@@ -779,6 +931,23 @@ DOCS = [
     ("bank-cover", "bc2_spdb_rot180", "jpg", [("skew", 0.9), ("noise", 5), ("jpeg", 40), ROT(180)], dict(dpi=200, bank="浦发银行")),
     ("bank-cover", "bc3_srcb_300dpi", "jpg", [COPY, ("noise", 4)], dict(dpi=300, bank="上海农商银行")),
     ("bank-cover", "bc4_bocom_rot90", "png", [("skew", -0.4), ("bilevel", 150), ROT(90)], dict(dpi=200, bank="交通银行")),
+
+    ("receipt-laser-a5", "rl1_account_300dpi", "jpg", [("skew", 0.8), ("noise", 4)],
+     dict(dpi=300, hospital=H[1], variant="account", date_style="dash")),
+    ("receipt-laser-a5", "rl2_fund_copy_rot90", "jpg", [COPY, ("skew", -1.2), ("noise", 4), ROT(90)],
+     dict(dpi=200, hospital=H[3], variant="fund", date_style="dot", font="song")),
+    ("receipt-laser-a5", "rl3_additional_bilevel", "png", [("skew", 0.4), ("bilevel", 150)],
+     dict(dpi=200, hospital=H[6], variant="additional", date_style="cn")),
+    ("receipt-laser-a5", "rl4_cash_rot180_jpeg", "jpg", [("skew", -2.0), ("jpeg", 40), ROT(180)],
+     dict(dpi=200, hospital=H[9], variant="cash", date_style="dash", font="hei", size=21)),
+    ("receipt-thermal-slip", "rt1_account", "jpg", [("skew", 1.5), ("noise", 4), ("blur", 0.6)],
+     dict(dpi=200, hospital=H[0], variant="account", date_style="dash")),
+    ("receipt-thermal-slip", "rt2_fund_300dpi_rot270", "jpg", [("skew", -0.6), ("noise", 4), ROT(270)],
+     dict(dpi=300, hospital=H[4], variant="fund", date_style="slash")),
+    ("receipt-thermal-slip", "rt3_cash_copy", "jpg", [COPY, ("skew", 2.4), ("noise", 4)],
+     dict(dpi=200, hospital=H[8], variant="cash", date_style="dot", font="droid")),
+    ("receipt-thermal-slip", "rt4_additional_rot90", "jpg", [("skew", 0.3), ("jpeg", 45), ROT(90)],
+     dict(dpi=200, hospital=H[11], variant="additional", date_style="cn0", size=20)),
 ]
 
 
