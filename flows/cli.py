@@ -141,6 +141,11 @@ def _parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="extraction accuracy on a labelled folder (NAME.truth.json beside each scan)")
     evaluate.add_argument("dir", type=Path, metavar="DIR")
+    evaluate.add_argument("--stored-ocr", type=Path, metavar="STORE",
+                          help="score on OCR lines stored in STORE/<folder>/<scan>.json (tests/tools/store_ocr.py) instead of reading")
+    evaluate.add_argument("--families", type=Path, metavar="FILE",
+                          help="families file saying which layout families are held out (default tests/eval_set/families.yaml)")
+    evaluate.add_argument("--json", action="store_true", help="the report as one JSON object")
     _common_options(evaluate, database=False)
     evaluate.set_defaults(handler=_eval)
     return parser
@@ -438,11 +443,17 @@ def _adjudicate(args) -> int:
 def _eval(args) -> int:
     if not args.dir.is_dir():
         raise BadInputError(f"{args.dir}: not a folder")
-    settings = _settings(args)
-    from pipeline.evaluation import evaluate_folder
+    from pipeline import evaluation
 
-    report = evaluate_folder(args.dir, settings.ocr_engine, settings.ocr_threads)
-    print(report.render())
+    families = evaluation.load_families(args.families) if args.families else None
+    if args.stored_ocr:
+        if not args.stored_ocr.is_dir():
+            raise BadInputError(f"{args.stored_ocr}: not a folder")
+        report = evaluation.evaluate_stored(args.dir, args.stored_ocr, families)
+    else:
+        settings = _settings(args)
+        report = evaluation.evaluate_folder(args.dir, settings.ocr_engine, settings.ocr_threads, families)
+    print(json.dumps(report.to_json(), ensure_ascii=False, indent=1) if args.json else report.render())
     return 0
 
 
