@@ -308,8 +308,10 @@ def _watch(args) -> int:
 
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    print(f"watching {args.inbox} (settle {args.settle_seconds:g}s, poll {args.poll_seconds:g}s)",
-          file=sys.stderr, flush=True)
+    for handler in logging.getLogger().handlers:  # a long-running watcher's log says when
+        handler.setFormatter(_OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
+    print(f"{datetime.now().astimezone():%Y-%m-%d %H:%M:%S} watching {args.inbox} "
+          f"(settle {args.settle_seconds:g}s, poll {args.poll_seconds:g}s)", file=sys.stderr, flush=True)
     watch(args.inbox, settings, args.settle_seconds, args.poll_seconds, stop=lambda: bool(stopping),
           report=lambda result: _print_result(result, as_json=False, stamped=True))
     return ExitCode.ok

@@ -281,8 +281,9 @@ def save_decision(session: Session, packet: Packet, claim: dict, decision: dict,
     session.add(row)
     session.flush()
     if packet.member_id and year_start is not None:
-        # A claim whose visits reach a later policy year adds to each year's ledger what it added there.
-        years = decision.get("ledgers_after") or {year_start.isoformat(): decision.get("ledger_after", {})}
+        # A claim whose visits reach a later policy year adds to each year's ledger what it added there;
+        # `ledger_after` is the first year's (a supervisor's override changes that one).
+        years = {**decision.get("ledgers_after", {}), year_start.isoformat(): decision.get("ledger_after", {})}
         for year, after in years.items():
             before = claim.get("ledger", {}) if year == year_start.isoformat() else claim.get("ledgers", {}).get(year, {})
             session.add(_ledger_entry(row, packet.member_id, date.fromisoformat(year), before, after))

@@ -124,3 +124,24 @@ def test_extract_in_text_mode_lists_what_needs_review(tmp_path):
     named = {name.strip() for name in listed[0].split(":", 1)[1].split(",")} - {"nothing"}
     flagged = {line.split()[0] for line in text.stdout.splitlines() if line.endswith("← review")}
     assert flagged <= named  # every field marked for review is listed, and the list names the unread ones too
+
+
+def test_a_second_run_names_each_packet_as_dropped_with_its_claim_id(copied_samples_home, tmp_path):
+    """Decided before: told from the database (no OCR, no Prefect), each row with the id `claims letter` takes;
+    the same content dropped under another name is named by that folder."""
+    import shutil
+
+    from tests.samples import SAMPLES, run_claims
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLES / "01_outpatient_pays", inbox / "01_copy_from_the_mailroom")
+    shutil.copytree(SAMPLES / "02_under_deductible", inbox / "02_under_deductible")
+    result = run_claims("run", str(inbox), home=copied_samples_home)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert set(rows) == {"01_copy_from_the_mailroom", "02_under_deductible"}
+    assert rows["01_copy_from_the_mailroom"].split()[1] == "C2026-000001"
+    assert "(already processed)" in rows["01_copy_from_the_mailroom"]
+    assert "same content as 01_outpatient_pays" in rows["01_copy_from_the_mailroom"]
+    assert rows["02_under_deductible"].split()[1] == "C2026-000002"
+    assert "… packet" not in result.stderr  # no packet went into the intake flow (which starts Prefect and OCR)

@@ -367,7 +367,7 @@ def test_two_watchers_on_one_inbox_decide_each_packet_once(tmp_path, database, p
     assert sorted(decisions[name].payable for name in ("01_outpatient_pays", "01_again_with_a_cover_page")) == [
         "0.00", expected("01_outpatient_pays")[1]]
     lines = [line for output, _ in outputs for line in output.splitlines()]
-    fresh = Counter(line.split()[0] for line in lines if "already processed" not in line)
+    fresh = Counter(line.split()[2] for line in lines if "already processed" not in line)  # after date and time
     assert set(fresh) <= set(dropped) and max(fresh.values()) == 1, lines  # none decided by two watchers
     with Session(get_engine(db_url_of(home))) as session:
         redecided = len(session.exec(select(Decision)).all()) - len(decisions)
