@@ -11,6 +11,7 @@ import filecmp
 import hashlib
 import logging
 import os
+import re
 import shutil
 import stat
 import uuid
@@ -125,11 +126,11 @@ def quarantined(quarantine_dir: Path) -> list[QuarantineEntry]:
     if not quarantine_dir.is_dir():
         return entries
     for folder in sorted(quarantine_dir.iterdir()):
-        if folder.name.startswith(".") or not is_folder(folder):
+        if folder.name.startswith(".") or not is_folder(folder):  # .discarded; packets are never named so
             continue
         kind = "packet" if folder.name == PACKETS else "file"
         for entry in sorted(folder.iterdir()):
-            if entry.name.startswith(".") or entry.name.endswith(REASON_SUFFIX):
+            if _is_partial(entry) or entry.name.endswith(REASON_SUFFIX):
                 continue
             entries.append(_entry(quarantine_dir, entry, kind))
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
@@ -157,6 +158,11 @@ def entry_key(quarantine_dir: Path, path: Path) -> str:
     return hashlib.sha256(os.fsencode(path.relative_to(quarantine_dir))).hexdigest()[:20]
 
 
+def _is_partial(entry: Path) -> bool:
+    """A copy `set_aside` had not finished (a hidden file of a packet is set aside under its own name)."""
+    return entry.name.startswith(".") and entry.name.endswith(".partial")
+
+
 def _reason_file(path: Path) -> Path:
     return path.with_name(path.name + REASON_SUFFIX)
 
@@ -177,13 +183,12 @@ def release(entry: QuarantineEntry, inbox: Path) -> str:
     A single file of a packet cannot be released: the rest of its packet went on without it, and
     alone it is no claim packet (dropped alone, it would be one)."""
     from flows.packets import READY_MARKER
-    from flows.watch import dropped_as
 
     if entry.kind != "packet":
         raise QuarantineError("单个文件不能放行：其所属案件已在没有它的情况下处理；请让寄件方重新投递完整案件")
     if not inbox.is_dir():
         raise QuarantineError("收件箱不存在或无法访问，未放行")
-    name = dropped_as(entry.path)
+    name = re.sub(r"~\d+$", "", entry.path.name)  # as dropped: `set_aside` tells namesakes apart by ~1, ~2…
     target = inbox / name
     if target.exists() or target.is_symlink():
         raise QuarantineError("收件箱中已有同名的案件，未放行：请待其处理完后再试")

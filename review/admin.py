@@ -113,7 +113,7 @@ def add_routes(app: FastAPI, db_url: str, claims_home: Path, inbox: Path | None,
 
     def _inbox() -> Path:
         if inbox is None:
-            raise quarantine.QuarantineError("未配置收件箱（claims review --inbox），无法放行")
+            raise quarantine.QuarantineError("本服务启动时未指定收件箱，无法放行")
         return inbox
 
     def _quarantine_change(request: Request, user: ReviewUser, key: str, change, done: str):
