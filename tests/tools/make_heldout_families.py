@@ -176,7 +176,7 @@ SECTION_KEYS = ["chief_complaint", "present_illness", "past_history", "positive_
                 "auxiliary_exam", "diagnosis", "treatment"]
 
 
-def record_fields(member, hospital, visit, case, first_visit=None, signature=True, department=True):
+def record_truth(member, hospital, visit, case, first_visit=None, signature=True, department=True):
     fields = {"patient_name": member["name"], "hospital": hospital, "visit_date": visit}
     if department:
         fields["department"] = case["department"]
@@ -184,7 +184,7 @@ def record_fields(member, hospital, visit, case, first_visit=None, signature=Tru
         fields["first_visit"] = first_visit
     fields.update({k: case[k] for k in SECTION_KEYS})
     fields["doctor_signature"] = signature
-    return fields
+    return {"doc_type": "medical_record", "rotation": 0, "fields": fields, "items": []}
 
 
 def render_record_label_above(spec, rng, np_rng):
@@ -218,7 +218,7 @@ def render_record_label_above(spec, rng, np_rng):
     sh.text(760, y, "医师签名：", size, kind)
     sh.signature(760 + sh.width("医师签名：", size, kind) + 6, y - 38, rng)
     sh.text(90, 1660, f"{hospital}  门诊电子病历", 18, kind)
-    truth = record_fields(member, hospital, visit, case, first_visit=spec["first_visit"])
+    truth = record_truth(member, hospital, visit, case, first_visit=spec["first_visit"])
     return sh.img, truth
 
 
@@ -260,7 +260,7 @@ def render_record_boxed(spec, rng, np_rng):
     sh.text(700, y + 40, "医师签名", size, kind)
     sh.signature(700 + sh.width("医师签名", size, kind) + 20, y + 8, rng)
     sh.rect(L, T, R, y + 110, 2)
-    truth = record_fields(member, hospital, visit, case, first_visit=spec["first_visit"])
+    truth = record_truth(member, hospital, visit, case, first_visit=spec["first_visit"])
     return sh.img, truth
 
 
@@ -297,7 +297,7 @@ def render_record_booklet(spec, rng, np_rng):
             y += step
     sh.text(640, y, "医师签名：", size, "kai", fill=ink)
     sh.signature(640 + sh.width("医师签名：", size, "kai"), y - 30, rng, ink)
-    truth = record_fields(member, hospital, visit, case)
+    truth = record_truth(member, hospital, visit, case)
     return sh.img, truth
 
 
@@ -457,7 +457,7 @@ def render_detail_prescription(spec, rng, np_rng):
     sh.line(70, y, 1160, y, 1)
     y += 10
     for r in rows:
-        values = [r["name"], r["spec"], r["usage"], f"{r['days']}天", f"{r['quantity']}{r['unit']}",
+        values = [r["name"], r["spec"], r.get("usage", ""), f"{r['days']}天" if "days" in r else "", f"{r['quantity']}{r['unit']}",
                   r["unit_price"], r["amount"]]
         for (title, x, al), v in zip(cols, values):
             sh.text(x, y, v, sz, kind, anchor="ra" if al == "r" else None)
@@ -960,12 +960,11 @@ def render_scanned(family: str, name: str, steps: list, spec: dict):
     return img, dict(truth, rotation=ctx.rotation, family=family)
 
 
-def save(img: Image.Image, path: Path, fmt: str, grey: bool):
+def save(img: Image.Image, path: Path, fmt: str, grey: bool, quality: int = 75):
     if fmt == "png":
         img.convert("1").save(path, "PNG", optimize=True)       # bilevel: 1 bit a pixel
         return
     img = img.convert("L") if grey else img.convert("RGB")
-    quality = 75
     img.save(path, "JPEG", quality=quality, optimize=True)
     while path.stat().st_size > 700_000 and quality > 50:      # keep the repository small
         quality -= 5
