@@ -22,8 +22,8 @@ _POSTGRESQL_TRIGGERS = [
     "FOR EACH ROW EXECUTE FUNCTION adminaction_append_only()",
 ]
 
-revision = '0005'
-down_revision = '0003'  # at merge: '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
