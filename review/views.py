@@ -207,7 +207,7 @@ def reasons_of(decision: dict) -> list[Reason]:
     """Every reason the decision gives, from the claim down to the item, each with its clause's text."""
     found = [Reason("整个案件", r["clause"], r["text"], full_clause(r["clause"])) for r in decision.get("reasons", [])]
     for visit in decision.get("visits", []):
-        where = f"就诊 {visit.get('visit_id', '')}"
+        where = labels.visit(visit.get("visit_id", ""))
         found += [Reason(where, r["clause"], r["text"], full_clause(r["clause"])) for r in visit.get("reasons", [])]
         for receipt in visit.get("receipts", []):
             on_receipt = f"{where} · 票据 {receipt.get('invoice_number') or '—'}"
