@@ -95,7 +95,8 @@ def _item_row(session, row) -> list:
     """The other cells of an item's row, for the clerk to see which row it is."""
     if row.item_index is None:
         return []
-    return [(labels.field(f.name), f.value) for f in repository.fields_of_document(session, row.document_id)
+    return [("名称" if f.name == "name" else labels.field(f.name), labels.value(f.value, f.value_type))
+            for f in repository.fields_of_document(session, row.document_id)
             if f.item_index == row.item_index and f.id != row.id]
 
 
