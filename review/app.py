@@ -238,7 +238,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         data = views.correction_view(db_url, field_id, pages_dir)
         outcome = service.redecided_after(db_url, after) if after else None
         return render(request, "correction.html", user, csrf, status_code=status, error=error,
-                      typed=data["field"].value if typed is None else typed, outcome=outcome, filters=filters,
+                      typed=labels.value(data["field"].value, data["field"].value_type) if typed is None else typed, outcome=outcome, filters=filters,
                       query=_query(filters), **_steps(user, filters, f"field:{field_id}"), **data)
 
     @app.post("/fields/{field_id}/correct")
@@ -347,10 +347,10 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         current_user(request)
         with session_scope(db_url) as session:
             found = repository.field_in_context(session, field_id)
-        if found is None or not found[0].box:
+            box = views.shown_box(session, found[0], found[2]) if found is not None else None
+        if not box:
             raise service.NotFoundError(f"field {field_id} has no box")
-        field, _document, page, _original, _packet = found
-        return Response(_crop_png(_image_of(page), field.box), media_type="image/png")
+        return Response(_crop_png(_image_of(found[2]), box), media_type="image/png")
 
     def _page_path(page_id: int) -> Path:
         with session_scope(db_url) as session:

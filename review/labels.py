@@ -6,7 +6,7 @@ from pipeline.signals import rule_label
 
 DOC_TYPES = {
     "receipt": "医疗收费票据", "medical_record": "门诊病历", "detail_list": "费用明细清单",
-    "id_copy": "身份证复印件", "bank_book": "银行卡/存折",
+    "id_copy": "身份证复印件", "bank_book": "银行卡/存折", "unknown": "未识别的单据",
 }
 
 FIELDS = {
@@ -82,8 +82,26 @@ def evidence_value(value) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, str):
-        return STANDINGS.get(value, doc_type(value))
+        return STANDINGS.get(value) or DOC_TYPES.get(value) or check_detail(value)
     return str(value)
+
+
+def visit(visit_id: str) -> str:
+    """The adjudicator's visit ids (V1, V2, …) as 第1次就诊."""
+    match = re.fullmatch(r"V(\d+)", visit_id or "")
+    return f"第{match.group(1)}次就诊" if match else f"就诊 {visit_id}"
+
+
+def value(shown, value_type: str = "str") -> str:
+    """A stored value as a clerk reads it: yes/no in Chinese, a visit kind by its name."""
+    if shown is None:
+        return ""
+    if value_type == "bool" or shown in ("True", "False"):
+        return {"True": "是", "False": "否"}.get(str(shown), str(shown))
+    return VISIT_KINDS.get(str(shown), str(shown))
+
+
+VISIT_KINDS = {"outpatient": "门诊", "emergency": "急诊", "inpatient": "住院"}
 
 
 def doc_type(key: str) -> str:
@@ -129,7 +147,13 @@ def reason(text: str | None) -> str:
         if match:
             return chinese.format(**{key: _named_fields(value) if key == "fields" else value
                                      for key, value in match.groupdict().items()})
-    return "其他原因（详见系统日志）"
+    named = check_detail(text)  # Chinese text naming checks or fields by their codes
+    return named if not re.search(r"[A-Za-z]{2,}", named) else "其他原因（详见系统日志）"
+
+
+def actor(name: str) -> str:
+    """Who did it: a user's name, or the system (a re-adjudication, a signal raised)."""
+    return {"system": "系统", "roster": "花名册"}.get(name, name)
 
 
 def _named_fields(text: str) -> str:
@@ -150,8 +174,9 @@ _DETAIL_PHRASES = {
 
 
 def check_detail(text: str | None) -> str:
-    """A check's detail as a clerk reads it: field codes named in Chinese."""
+    """A check's detail (or a signal's summary naming a check) as a clerk reads it: codes named in Chinese."""
     text = _DETAIL_PHRASES.get(text or "", text or "")
+    text = re.sub(r"\b(?:" + "|".join(CHECKS) + r")\b", lambda match: CHECKS[match.group(0)], text)
     return re.sub(r"\b(?:receipt|medical_record|detail_list|id_copy|bank_book)\.[a-z_]+(?:\[\d+\]\.[a-z_]+)?",
                   lambda match: field_path(match.group(0)), text)
 

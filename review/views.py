@@ -95,7 +95,8 @@ def _item_row(session, row) -> list:
     """The other cells of an item's row, for the clerk to see which row it is."""
     if row.item_index is None:
         return []
-    return [(labels.field(f.name), f.value) for f in repository.fields_of_document(session, row.document_id)
+    return [("名称" if f.name == "name" else labels.field(f.name), labels.value(f.value, f.value_type))
+            for f in repository.fields_of_document(session, row.document_id)
             if f.item_index == row.item_index and f.id != row.id]
 
 
@@ -207,7 +208,7 @@ def reasons_of(decision: dict) -> list[Reason]:
     """Every reason the decision gives, from the claim down to the item, each with its clause's text."""
     found = [Reason("整个案件", r["clause"], r["text"], full_clause(r["clause"])) for r in decision.get("reasons", [])]
     for visit in decision.get("visits", []):
-        where = f"就诊 {visit.get('visit_id', '')}"
+        where = labels.visit(visit.get("visit_id", ""))
         found += [Reason(where, r["clause"], r["text"], full_clause(r["clause"])) for r in visit.get("reasons", [])]
         for receipt in visit.get("receipts", []):
             on_receipt = f"{where} · 票据 {receipt.get('invoice_number') or '—'}"
