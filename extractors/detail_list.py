@@ -121,6 +121,7 @@ class DetailListExtractor(SpecExtractor):
             item[column] = Field(value, confidence, page.index, union_box(l.box for l in lines))
         if "amount" not in item or "name" not in item:
             return None
+        _check_row_arithmetic(item)
         name = item["name"]
         marks = self.spec.raw["self_pay_marks"]
         is_self_pay = any(m in str(name.value) for m in marks) or any(
@@ -160,6 +161,16 @@ class DetailListExtractor(SpecExtractor):
             amount = item["amount"]
             confidence = max(amount.confidence, _CONFIRMED) if adds_up else min(amount.confidence, _UNCONFIRMED)
             item["amount"] = Field(amount.value, confidence, amount.page, amount.box, amount.source)
+
+
+def _check_row_arithmetic(item: dict[str, Field]) -> None:
+    """数量 × 单价 = 金额: the row's own arithmetic confirms its amount, or shows one of them misread."""
+    if not all(column in item for column in ("quantity", "unit_price", "amount")):
+        return
+    amount = item["amount"]
+    adds_up = Decimal(str(item["quantity"].value)) * Decimal(str(item["unit_price"].value)) == Decimal(str(amount.value))
+    confidence = max(amount.confidence, _CONFIRMED) if adds_up else min(amount.confidence, _UNCONFIRMED)
+    item["amount"] = Field(amount.value, confidence, amount.page, amount.box, amount.source)
 
 
 def _width(char: str) -> float:

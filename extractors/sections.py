@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import cv2
@@ -17,8 +18,12 @@ _SIGNATURE_INK_SHARE = 0.004  # stroke pixels beside the label: a handwritten si
 _MIN_STROKE_HEIGHTS = 0.6  # a handwriting stroke spans at least this share of a printed line's height
 _INK_GRAY = 110  # darker than this is ink, on white and on grey copies alike
 _NO_LABEL_CONFIDENCE = 0.9  # no 签名 label read: sure enough that nobody signed, OCR reads labels well
+_SIGNATURE_REACH = 1.6  # label heights above and below the label's line a signature may reach
+_PRINTED_CONFIDENCE = 0.9  # a line read this surely is print (the next label, a footer), not a scribble
+_CONFIDENCE_PER_DOUBLING = 0.15  # confidence gained each time the ink share doubles away from the threshold
 _MAX_BLANK_LINES = 3  # a blank this many label heights tall ends a section
 _NAME = re.compile(r"[\u4e00-\u9fff]{2,}")  # a printed or legible name of two or more characters
+_PRINT = re.compile(r"[\u4e00-\u9fff]{2}|\d{2}")  # what a scribble is never read as: Chinese words, numbers
 _NAME_ALONE = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")  # a line that is only a name (no label, no text)
 
 
@@ -114,7 +119,9 @@ class SectionedExtractor(SpecExtractor):
         hit = hits[-1]
         rest = hit.text[hit.end:].lstrip(":")
         x0, y0, x1, y1 = hit.line.box
-        height = y1 - y0
+        # A scribble OCR read into the label's line makes the line taller than print: the label's
+        # characters, square as Chinese print is, tell the printed height.
+        height = min(y1 - y0, max(1, (hit.x_at(hit.end) - x0) // max(1, hit.end)))
         if _NAME.search(rest):  # a printed or legible name
             return Field(True, hit.line.confidence, page.index, hit.line.box)
         if not rest:
@@ -126,13 +133,26 @@ class SectionedExtractor(SpecExtractor):
         if page.image is None:
             return None
         # Ink starts after the line OCR read (label and colon), unless a scribble was read as characters.
+        # A signature is taller than a printed line and hangs above and below it.
         ink_from = x1 if not re.search(r"[^\W_]", rest) else hit.x_at(hit.end)
-        region = (ink_from + height // 4, max(0, y0 - height), min(page.image.shape[1], x1 + 8 * height), y1 + height)
-        share = handwriting_ink_share(page.image, region, min_stroke=height * _MIN_STROKE_HEIGHTS)
-        present = share >= _SIGNATURE_INK_SHARE
-        # The further the ink share is from the threshold, the surer the reading.
-        confidence = min(0.99, 0.6 + abs(share - _SIGNATURE_INK_SHARE) / _SIGNATURE_INK_SHARE * 0.1)
-        return Field(present, confidence, page.index, region)
+        region = (ink_from + height // 4, max(0, int(y0 - _SIGNATURE_REACH * height)),
+                  min(page.image.shape[1], x1 + 8 * height), int(y1 + _SIGNATURE_REACH * height))
+        printed = [line.box for line in page.lines if line is not hit.line and line.confidence >= _PRINTED_CONFIDENCE
+                   and _PRINT.search(clean_text(line.text))]  # a scribble reads as Latin letters (NM), print does not
+        share = handwriting_ink_share(page.image, region, min_stroke=height * _MIN_STROKE_HEIGHTS, printed=printed)
+        return Field(share >= _SIGNATURE_INK_SHARE, signature_confidence(share), page.index, region)
+
+
+def signature_confidence(share: float) -> float:
+    """How sure the ink reading is: by how many times the ink share is over or under the threshold.
+
+    A signature leaves ten to thirty times the threshold's ink; twice is a faint or clipped one,
+    which a person looks at. A blank beside the label is as sure as a page without the label.
+    """
+    ratio = share / _SIGNATURE_INK_SHARE
+    if ratio >= 1:
+        return min(0.99, 0.6 + _CONFIDENCE_PER_DOUBLING * math.log2(ratio))
+    return min(_NO_LABEL_CONFIDENCE, 0.6 + _CONFIDENCE_PER_DOUBLING * math.log2(1 / max(ratio, 1e-3)))
 
 
 def _follows(line: TextLine, label_line: TextLine) -> bool:
@@ -163,14 +183,21 @@ def _after_label(raw: str, label_end: int) -> str:
     return ""
 
 
-def handwriting_ink_share(image: np.ndarray, box: tuple[int, int, int, int], min_stroke: float) -> float:
-    """Share of the box's pixels in dark strokes at least `min_stroke` wide or tall (not specks, not a colon)."""
+def handwriting_ink_share(image: np.ndarray, box: tuple[int, int, int, int], min_stroke: float,
+                          printed: list[tuple[int, int, int, int]] = ()) -> float:
+    """Share of the box's pixels in dark strokes at least `min_stroke` wide or tall (not specks, not a colon).
+
+    `printed`: boxes of text OCR read clearly; their ink is print, not handwriting.
+    """
     x0, y0, x1, y1 = (int(v) for v in box)
-    crop = image[max(0, y0):y1, max(0, x0):x1]
+    x0, y0 = max(0, x0), max(0, y0)
+    crop = image[y0:y1, x0:x1]
     if crop.size == 0:
         return 0.0
     gray = crop.mean(axis=2) if crop.ndim == 3 else crop
     ink = (gray < _INK_GRAY).astype(np.uint8)
+    for bx0, by0, bx1, by1 in printed:
+        ink[max(0, by0 - y0):max(0, by1 - y0), max(0, bx0 - x0):max(0, bx1 - x0)] = 0
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     strokes = sum(int(stats[i, cv2.CC_STAT_AREA]) for i in range(1, count)
                   if max(stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]) >= min_stroke)
