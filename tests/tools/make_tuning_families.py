@@ -732,14 +732,17 @@ def save(img: Image.Image, path: Path, grey: bool) -> None:
         (img.convert("L") if grey else img.convert("RGB")).save(path, "JPEG", quality=quality, optimize=True)
 
 
-def families_yaml() -> str:
-    """The families' entries of tests/eval_set/families.yaml."""
-    lines = ["families:"]
+def update_families_yaml(path: Path) -> None:
+    """Enter the tuning families in tests/eval_set/families.yaml, keeping the entries others made there."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    data = data or {}
+    families = data.setdefault("families", {})
     for family, (doc_type, _, description, _) in FAMILIES.items():
-        lines += [f"  {family}:", f"    doc_type: {doc_type}", "    held_out: false",
-                  f"    description: {json.dumps(description, ensure_ascii=False)}",
-                  "    made_by: tests/tools/make_tuning_families.py"]
-    return "\n".join(lines) + "\n"
+        families[family] = {"doc_type": doc_type, "held_out": False, "description": description,
+                            "made_by": "tests/tools/make_tuning_families.py"}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
 
 
 def main():
@@ -763,6 +766,7 @@ def main():
             (folder / f"{name}.truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n",
                                                        encoding="utf-8")
             print(f"{path.relative_to(out)}  {path.stat().st_size // 1024} KB")
+    update_families_yaml(out.parent / "families.yaml")
 
 
 if __name__ == "__main__":
