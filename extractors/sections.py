@@ -95,7 +95,7 @@ class SectionedExtractor(SpecExtractor):
             if name is None or name == "doctor_signature":
                 continue
             parts.setdefault(name, []).append(_after_label(line.text, label_end))
-            lines = _until_blank(line, owned[position])
+            lines = _until_blank(line, owned[position], page)
             parts[name] += [other.text.strip() for other in lines]
             used.setdefault(name, []).extend([line, *lines])
         sections = {}
@@ -161,11 +161,15 @@ def _follows(line: TextLine, label_line: TextLine) -> bool:
     return same_row or line.box[1] >= label_line.box[1] + label_line.height * 0.5
 
 
-def _until_blank(label_line: TextLine, lines: list[TextLine]) -> list[TextLine]:
-    """A section's lines up to the first blank of several line heights: what follows it is the page's foot."""
+def _until_blank(label_line: TextLine, lines: list[TextLine], page: OcrPage) -> list[TextLine]:
+    """A section's lines up to the first blank of several line heights: what follows it is the page's foot.
+
+    Only empty paper is a blank: a line of no section (a footer, another label) in between is none.
+    """
     kept, bottom = [], label_line.box[3]
     for line in lines:
-        if line.box[1] - bottom > _MAX_BLANK_LINES * label_line.height:
+        if line.box[1] - bottom > _MAX_BLANK_LINES * label_line.height and not any(
+                other.box[3] > bottom and other.box[1] < line.box[1] for other in page.lines if other is not line):
             break
         kept.append(line)
         bottom = max(bottom, line.box[3])
