@@ -39,16 +39,18 @@ MIN_FUZZY_LABEL_LENGTH = 4  # shorter labels are one character from too many oth
 
 def find_labels(
     page: OcrPage, patterns: Iterable[str], at_line_start: bool = False, vocabulary: frozenset[str] = frozenset(),
+    opening: str = "",
 ) -> list[LabelHit]:
     """Lines holding one of the label patterns, in reading order.
 
     With a `vocabulary` (every label the document type prints), a plain label of
     four or more characters also matches with one character misread (献诊日期 for
     就诊日期, 医师签含 for 医师签名), unless the text read is itself another label
-    of the vocabulary (入院日期 is not a misread 出院日期).
+    of the vocabulary (入院日期 is not a misread 出院日期). `opening`: what may come
+    before a label at a line start (the bracket of 【主诉】).
     """
     patterns = list(patterns)
-    anchor = "^" if at_line_start else ""
+    anchor = "^" + opening if at_line_start else ""
     compiled = [re.compile(anchor + p) for p in patterns]
     fuzzy = [re.compile(anchor + pattern) for pattern in _one_misread_forms(patterns)] if vocabulary else []
     hits = []
@@ -129,6 +131,11 @@ def _row_distance(anchor: TextLine, line: TextLine) -> float:
 
 def _has_label(text: str, stop_patterns: list[re.Pattern]) -> bool:
     return any(p.search(text) for p in stop_patterns)
+
+
+def beside(page: OcrPage, anchor: TextLine) -> list[TextLine]:
+    """The lines printed to the right of `anchor` on its row, nearest first."""
+    return _right_of(page, anchor)
 
 
 def _right_of(page: OcrPage, anchor: TextLine) -> list[TextLine]:

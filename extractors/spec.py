@@ -35,15 +35,18 @@ class DocSpec:
     raw: dict
     vocabulary: frozenset[str]  # every plain label the type prints: what a misread label must not be
 
-    def find_labels(self, page: OcrPage, labels, at_line_start: bool = False) -> list[LabelHit]:
+    def find_labels(self, page: OcrPage, labels, at_line_start: bool = False, opening: str = "") -> list[LabelHit]:
         """Where the labels are printed; only where none is read exactly, where one is read with a character wrong."""
-        return (find_labels(page, labels, at_line_start)
-                or find_labels(page, labels, at_line_start, vocabulary=self.vocabulary))
+        return (find_labels(page, labels, at_line_start, opening=opening)
+                or find_labels(page, labels, at_line_start, vocabulary=self.vocabulary, opening=opening))
 
     def keyword_score(self, page: OcrPage) -> float:
+        """The weighted share of the type's keywords on the page; `a|b` counts when either is printed
+        (门诊病历|就医记录册: each hospital titles the same paper its own way)."""
         text = "".join(clean_text(line.text) for line in page.lines)
         total = sum(self.keywords.values())
-        found = sum(weight for keyword, weight in self.keywords.items() if clean_text(keyword) in text)
+        found = sum(weight for keyword, weight in self.keywords.items()
+                    if any(clean_text(alternative) in text for alternative in keyword.split("|")))
         return found / total if total else 0.0
 
     def read_fields(self, page: OcrPage) -> tuple[dict[str, Field], list[str]]:
