@@ -11,6 +11,8 @@ from extractors.kinds import KINDS, amount_cell
 from extractors.layout import LabelHit, find_labels, union_box, value_near
 from extractors.model import Document, Field, OcrPage
 from extractors.payment_box import misaligned_payment_box
+from extractors.receipt_arithmetic import apply_arithmetic
+from extractors.receipt_regions import RegionRequest, receipt_regions
 from pipeline.normalize import clean_text, money_text, parse_date
 from pipeline.ocr import TextLine
 
@@ -48,6 +50,11 @@ class ReceiptExtractor(SpecExtractor):
         self._total_from_items(document)
         if any(self.spec.raw["paper_cash_split_marker"] in clean_text(line.text) for line in page.lines):
             document.marks.add("paper_cash_split")
+        apply_arithmetic(page, self.spec, document)
+
+    def regions_to_reread(self, page: OcrPage) -> list[RegionRequest]:
+        """The regions the reading stage should read again for this receipt (extractors/receipt_regions.py)."""
+        return receipt_regions(page, self.spec, self.extract(page, 1.0))
 
     def _visit_kind(self, page: OcrPage) -> Field | None:
         for hit in find_labels(page, self.spec.raw["visit_kind_labels"]):
@@ -104,6 +111,7 @@ class ReceiptExtractor(SpecExtractor):
         total = sum((Decimal(amount.value) for amount in amounts), Decimal(0))
         box = union_box(amount.box for amount in amounts)
         document.fields["total"] = Field(money_text(total), DEDUCED_AMOUNT_CONFIDENCE, amounts[0].page, box)
+        document.marks.add("total_from_items")  # not a reading of its own: the sums must not count it twice
 
     def _category_rows(self, page: OcrPage, document: Document) -> list[dict[str, Field]]:
         categories = [clean_text(c) for c in self.spec.raw["item_categories"]]
@@ -123,6 +131,9 @@ class ReceiptExtractor(SpecExtractor):
         total = document.value("total") or document.value("total_in_words")
         if total is not None:
             _reconcile_with_total(rows, Decimal(total))
+        if any(row.repaired or (row.amount is not None and row.amount.confidence == DEDUCED_AMOUNT_CONFIDENCE)
+               for row in rows):
+            document.marks.add("items_not_all_read")  # their sum cannot confirm the total
         if any(row.amount is None for row in rows):
             document.unread.append("items")  # a 项目 is printed whose amount nobody could read
         return [{"name": row.name, "category": row.name, "amount": row.amount} for row in rows if row.amount]

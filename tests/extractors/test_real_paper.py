@@ -78,18 +78,33 @@ def test_capital_numerals_with_a_misread_leading_digit_are_not_an_amount():
     assert words("拾壹元") == "11.00"
 
 
+ROWS_AND_WORDS = (
+    ("中医药大学附属龙华医院医疗门（急）诊收费票据", (102, 366, 928, 416)),
+    ("项目", (150, 470, 200, 492)), ("金额（元）", (280, 470, 350, 492)),
+    ("中成药费", (103, 518, 189, 545)), ("81.56", (289, 526, 343, 548)),
+    ("合计(大写):侧拾壹元伍角陆分", (81, 677, 334, 713)),
+)
+
+
 def test_a_total_whose_words_are_unreadable_is_the_sum_of_the_rows_flagged():
-    page = _page(
-        ("中医药大学附属龙华医院医疗门（急）诊收费票据", (102, 366, 928, 416)),
-        ("项目", (150, 470, 200, 492)), ("金额（元）", (280, 470, 350, 492)),
-        ("中成药费", (103, 518, 189, 545)), ("81.56", (289, 526, 343, 548)),
-        ("合计(大写):侧拾壹元伍角陆分", (81, 677, 334, 713)),
-        ("现金支付：26.50", (77, 709, 217, 741)), ("附加支付：55.06", (247, 747, 400, 770)),
-    )
-    receipt = extract(page)
+    receipt = extract(_page(*ROWS_AND_WORDS[:-1], ("合计(大写):侧拾元", (81, 677, 334, 713))))
     assert "total_in_words" not in receipt.fields
     assert receipt.fields["total"].value == "81.56"
     assert receipt.fields["total"].confidence < 0.85
+
+
+def test_words_whose_first_digit_is_misread_are_repaired_by_the_rows():
+    receipt = extract(_page(*ROWS_AND_WORDS))
+    # 侧拾壹元伍角陆分 fits the row's 81.56 with 侧 read as 捌, and with no other digit.
+    assert (receipt.fields["total"].value, receipt.fields["total_in_words"].value) == ("81.56", "81.56")
+    assert "捌" in next(c.detail for c in receipt.checks if c.check == "arithmetic_repairs")
+
+
+def test_a_total_the_rows_and_the_split_agree_on_is_sure_and_repairs_the_words():
+    receipt = extract(_page(*ROWS_AND_WORDS, ("现金支付：26.50", (77, 709, 217, 741)),
+                            ("附加支付：55.06", (247, 747, 400, 770))))
+    assert (receipt.fields["total"].value, receipt.fields["total_in_words"].value) == ("81.56", "81.56")
+    assert min(receipt.fields["total"].confidence, receipt.fields["total_in_words"].confidence) >= 0.95
 
 
 def test_a_label_right_after_a_blacked_out_name_is_not_the_name():
