@@ -12,6 +12,7 @@ from extractors.layout import LabelHit, find_labels, union_box, value_near
 from extractors.model import Document, Field, OcrPage
 from extractors.payment_box import misaligned_payment_box
 from extractors.receipt_arithmetic import apply_arithmetic
+from extractors.receipt_kind import is_shanghai_receipt, receipt_kind
 from extractors.receipt_regions import RegionRequest, receipt_regions
 from pipeline.normalize import clean_text, money_text, parse_date
 from pipeline.ocr import TextLine
@@ -35,7 +36,15 @@ class CategoryRow:
 class ReceiptExtractor(SpecExtractor):
     doc_type = "receipt"
 
+    def score(self, page: OcrPage) -> float:
+        """A Shanghai receipt by its form's labels, or a receipt of another kind by its own."""
+        text = "".join(clean_text(line.text) for line in page.lines)
+        others = self.spec.raw["other_kind_keywords"]
+        other_score = sum(weight for keyword, weight in others.items() if keyword in text) / sum(others.values())
+        return max(self.spec.keyword_score(page), other_score)
+
     def read_more(self, page: OcrPage, document: Document) -> None:
+        document.fields.update(receipt_kind(page, self.spec))
         document.fields.update(misaligned_payment_box(page, self.spec))
         self.add_hospital(page, document)
         kind = self._visit_kind(page)
@@ -50,11 +59,13 @@ class ReceiptExtractor(SpecExtractor):
         self._total_from_items(document)
         if any(self.spec.raw["paper_cash_split_marker"] in clean_text(line.text) for line in page.lines):
             document.marks.add("paper_cash_split")
-        apply_arithmetic(page, self.spec, document)
+        if is_shanghai_receipt(document, self.spec):  # the sums are the Shanghai form's
+            apply_arithmetic(page, self.spec, document)
 
     def regions_to_reread(self, page: OcrPage) -> list[RegionRequest]:
         """The regions the reading stage should read again for this receipt (extractors/receipt_regions.py)."""
-        return receipt_regions(page, self.spec, self.extract(page, 1.0))
+        document = self.extract(page, 1.0)
+        return receipt_regions(page, self.spec, document) if is_shanghai_receipt(document, self.spec) else []
 
     def _visit_kind(self, page: OcrPage) -> Field | None:
         for hit in find_labels(page, self.spec.raw["visit_kind_labels"]):
