@@ -166,11 +166,13 @@ def _read_again_beside(page: OcrPage, hit: LabelHit):
 
 
 def solve(variables: dict[str, _Variable], relations: list[dict], deduce_cost: int,
-          items_sum: Decimal | None) -> list[Outcome]:
-    """Every cheapest assignment of readings under which each relation holds (or gives its one unknown)."""
-    order = [name for name in variables]
+          items_sum: Decimal | None, budget: int) -> list[Outcome] | None:
+    """Every cheapest assignment of readings under which each relation holds (or gives its one unknown);
+    None when more than `budget` assignments had to be tried (too many readings to tell)."""
+    order = list(variables)
     best: list[tuple[int, Outcome]] = []
     best_cost = [10 ** 6]
+    tried = [0]
     constants = {"items": items_sum} if items_sum is not None else {}
 
     def closes(relation: dict, assigned: dict) -> bool:
@@ -213,7 +215,8 @@ def solve(variables: dict[str, _Variable], relations: list[dict], deduce_cost: i
         return True
 
     def walk(index: int, assigned: dict, cost: int, deduced: dict, readings: dict) -> None:
-        if cost > best_cost[0]:
+        tried[0] += 1
+        if cost > best_cost[0] or tried[0] > budget:
             return
         if index == len(order):
             final, solved = dict(assigned), dict(deduced)
@@ -246,7 +249,7 @@ def solve(variables: dict[str, _Variable], relations: list[dict], deduce_cost: i
                      {**readings, variable.name: reading} if reading else readings)
 
     walk(0, {}, 0, {}, {})
-    return [outcome for _, outcome in best]
+    return None if tried[0] > budget else [outcome for _, outcome in best]
 
 
 def _uncounted(relation: dict, values: dict, variables) -> list[str]:
@@ -312,7 +315,11 @@ def apply_arithmetic(page: OcrPage, spec: DocSpec, document: Document) -> None:
     # A sum none of whose parts is printed says nothing (a registration slip prints only 合计(大写)).
     relations = [r for r in relations if any(p == "items" or (p in variables and variables[p].printed)
                                              for p in r["parts"])]
-    outcomes = solve(variables, relations, rules["deduce_cost"], items_sum)
+    if not relations:
+        return
+    outcomes = solve(variables, relations, rules["deduce_cost"], items_sum, rules["search_budget"])
+    if outcomes is None:
+        return  # too many readings to tell: the values stand as read, the checks judge them
     if not outcomes:
         document.marks.add("sums_do_not_hold")  # the checks send the split to review as read
         return
@@ -351,6 +358,8 @@ def apply_arithmetic(page: OcrPage, spec: DocSpec, document: Document) -> None:
             notes.append(f"{rules['labels'][name]} {reading.repair}, 改为 {money_text(value)} (待核)")
         elif taken is None and reading is not None and name not in outcome.uncounted:
             confidence = reading.confidence  # read only in a form the field's own reading refused (111, 15元)
+        elif taken is not None and reading is not None and Decimal(taken.value) != value:
+            confidence = min(reading.confidence, taken.confidence)  # another reading near the label fits better
         else:
             continue  # as read, and no sum confirms it: its confidence stands
         document.fields[name] = Field(money_text(value), confidence, page.index, box)

@@ -107,10 +107,13 @@ def read_requested(image: np.ndarray, lines: list[TextLine], requests, engine: O
         crop = image[top:bottom, left:right]
         if crop.size == 0:
             continue
-        found = [_requested_value(engine.read(crop), request, left, top, 1)]
+        found = [_requested_value(engine.read(crop), request, left, top, 1, crop.shape[1])]
         found.append(_requested_value(engine.read(cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)),
-                                      request, left, top, 2))
+                                      request, left, top, 2, crop.shape[1]))
         agree = found[0] is not None and found[1] is not None and found[0].text == found[1].text
+        read_before = {clean_text(line.text) for line in lines if _share_inside(line.box, request.box) >= _COVERED}
+        if not agree and any(line is not None and line.text in read_before for line in found):
+            continue  # one scale reads what the first reading read there: the other scale misread it
         for line in found:
             if line is None:
                 continue
@@ -128,10 +131,12 @@ def _distinct(lines: list[TextLine]) -> list[TextLine]:
     return kept
 
 
-def _requested_value(read: list[TextLine], request, left: int, top: int, scale: int) -> TextLine | None:
+def _requested_value(read: list[TextLine], request, left: int, top: int, scale: int, width: int) -> TextLine | None:
     """The first reading in the region that is the expected value once the field's own label is cut off."""
     expect = re.compile(request.expect)
     labels = [re.compile(label) for label in request.strip]
+    # The region may start inside the label (付：1050.00 for 现金支付): its characters are no value.
+    label_chars = set("".join(re.findall(r"[\u4e00-\u9fff]", "".join(request.strip)))) | set(":：,，")
     for line in read:
         text = clean_text(line.text)
         for label in labels:
@@ -139,8 +144,10 @@ def _requested_value(read: list[TextLine], request, left: int, top: int, scale: 
             if match:
                 text = text[match.end():]
                 break
+        text = text.lstrip("".join(label_chars))
         found = expect.match(text)
-        if found:
+        # A value that ends its reading at the region's right edge may have lost digits there.
+        if found and (found.end() < len(text) or line.box[2] < scale * width - _BORDER):
             x0, y0, x1, y1 = (v // scale for v in line.box)
             return TextLine(found.group(1), (x0 + left, y0 + top, x1 + left, y1 + top), line.confidence)
     return None

@@ -164,7 +164,12 @@ def test_the_real_receipts_read_as_a_person_reads_them(calibration_receipts):
     per_field = report.per_field
     assert per_field["receipt.invoice_number"].right == 4  # three printed in red, faded for the first reading
     assert per_field["receipt.hospital"].right >= 3
-    assert report.fields.share >= 0.70, report.render()
-    assert report.wrong_flagged / report.wrong_fields >= 0.70, report.render()
+    # A blue date stamp, faded for the first reading, is read by the second look the receipt asks for.
+    assert per_field["receipt.issue_date"].right == 4, report.render()
+    # The sums and the second look: 52 % / 57 % two sessions ago, 73 % / 71 % before them, 86 % / 88 % now.
+    assert report.fields.share >= 0.83, report.render()
+    assert report.amounts.share >= 0.85, report.render()
+    # Two of the wrong fields not flagged are the 支付宝支付 the truth files leave out (their notes print it).
+    assert report.wrong_fields - report.wrong_flagged <= 4, report.render()
     invented = [m for m in report.mistakes if "payer_name" in m or "visit_kind" in m]
     assert invented == [], invented
