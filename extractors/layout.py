@@ -104,7 +104,7 @@ def value_near(
         x0, y0, x1, y1 = hit.line.box
         return Field(value, hit.line.confidence, page.index, (hit.x_at(hit.end), y0, x1, y1))
     beside = []
-    for line in _right_of(page, hit.line):
+    for line in lines_right_of(page, hit.line):
         text = clean_text(line.text).lstrip(":：")
         value = parse(cut_at_next_label(text, stop_patterns))
         if value is not None:
@@ -133,12 +133,7 @@ def _has_label(text: str, stop_patterns: list[re.Pattern]) -> bool:
     return any(p.search(text) for p in stop_patterns)
 
 
-def beside(page: OcrPage, anchor: TextLine) -> list[TextLine]:
-    """The lines printed to the right of `anchor` on its row, nearest first."""
-    return _right_of(page, anchor)
-
-
-def _right_of(page: OcrPage, anchor: TextLine) -> list[TextLine]:
+def lines_right_of(page: OcrPage, anchor: TextLine) -> list[TextLine]:
     """Lines on the anchor's row (allowing a drift of most of a line height), nearest first."""
     ax0, ay0, ax1, ay1 = anchor.box
     height = max(1, ay1 - ay0)

@@ -11,6 +11,9 @@ from extractors.kinds import KINDS, amount_cell
 from extractors.layout import LabelHit, find_labels, union_box, value_near
 from extractors.model import Document, Field, OcrPage
 from extractors.payment_box import misaligned_payment_box
+from extractors.receipt_arithmetic import apply_arithmetic
+from extractors.receipt_kind import is_shanghai_receipt, receipt_kind
+from extractors.receipt_regions import RegionRequest, receipt_regions
 from pipeline.normalize import clean_text, money_text, parse_date
 from pipeline.ocr import TextLine
 
@@ -33,7 +36,15 @@ class CategoryRow:
 class ReceiptExtractor(SpecExtractor):
     doc_type = "receipt"
 
+    def score(self, page: OcrPage) -> float:
+        """A Shanghai receipt by its form's labels, or a receipt of another kind by its own."""
+        text = "".join(clean_text(line.text) for line in page.lines)
+        others = self.spec.raw["other_kind_keywords"]
+        other_score = sum(weight for keyword, weight in others.items() if keyword in text) / sum(others.values())
+        return max(self.spec.keyword_score(page), other_score)
+
     def read_more(self, page: OcrPage, document: Document) -> None:
+        document.fields.update(receipt_kind(page, self.spec))
         document.fields.update(misaligned_payment_box(page, self.spec))
         self.add_hospital(page, document)
         kind = self._visit_kind(page)
@@ -48,6 +59,13 @@ class ReceiptExtractor(SpecExtractor):
         self._total_from_items(document)
         if any(self.spec.raw["paper_cash_split_marker"] in clean_text(line.text) for line in page.lines):
             document.marks.add("paper_cash_split")
+        if is_shanghai_receipt(document, self.spec):  # the sums are the Shanghai form's
+            apply_arithmetic(page, self.spec, document)
+
+    def regions_to_reread(self, page: OcrPage) -> list[RegionRequest]:
+        """The regions the reading stage should read again for this receipt (extractors/receipt_regions.py)."""
+        document = self.extract(page, 1.0)
+        return receipt_regions(page, self.spec, document) if is_shanghai_receipt(document, self.spec) else []
 
     def _visit_kind(self, page: OcrPage) -> Field | None:
         for hit in find_labels(page, self.spec.raw["visit_kind_labels"]):
@@ -104,6 +122,7 @@ class ReceiptExtractor(SpecExtractor):
         total = sum((Decimal(amount.value) for amount in amounts), Decimal(0))
         box = union_box(amount.box for amount in amounts)
         document.fields["total"] = Field(money_text(total), DEDUCED_AMOUNT_CONFIDENCE, amounts[0].page, box)
+        document.marks.add("total_from_items")  # not a reading of its own: the sums must not count it twice
 
     def _category_rows(self, page: OcrPage, document: Document) -> list[dict[str, Field]]:
         categories = [clean_text(c) for c in self.spec.raw["item_categories"]]
@@ -123,6 +142,9 @@ class ReceiptExtractor(SpecExtractor):
         total = document.value("total") or document.value("total_in_words")
         if total is not None:
             _reconcile_with_total(rows, Decimal(total))
+        if any(row.repaired or (row.amount is not None and row.amount.confidence == DEDUCED_AMOUNT_CONFIDENCE)
+               for row in rows):
+            document.marks.add("items_not_all_read")  # their sum cannot confirm the total
         if any(row.amount is None for row in rows):
             document.unread.append("items")  # a 项目 is printed whose amount nobody could read
         return [{"name": row.name, "category": row.name, "amount": row.amount} for row in rows if row.amount]

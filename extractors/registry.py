@@ -40,6 +40,13 @@ def classify(page: OcrPage) -> tuple[str, float]:
     return best_type, round(confidence, 4)
 
 
+def regions_to_reread(page: OcrPage) -> list:
+    """What the page's extractor asks the reading stage to read again (a second look), if anything."""
+    doc_type, _ = classify(page)
+    extractor = next((e for e in EXTRACTORS if e.doc_type == doc_type), None)
+    return extractor.regions_to_reread(page) if extractor is not None and hasattr(extractor, "regions_to_reread") else []
+
+
 def extract(page: OcrPage) -> Document:
     doc_type, confidence = classify(page)
     for extractor in EXTRACTORS:

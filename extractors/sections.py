@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from extractors.base import SpecExtractor
-from extractors.layout import beside, union_box
+from extractors.layout import lines_right_of, union_box
 from extractors.model import Document, Field, OcrPage
 from pipeline.normalize import clean_text
 from pipeline.ocr import TextLine
@@ -126,7 +126,7 @@ class SectionedExtractor(SpecExtractor):
             return Field(True, hit.line.confidence, page.index, hit.line.box)
         if not rest:
             # The name read as a line of its own, beside the label.
-            for line in beside(page, hit.line)[:1]:
+            for line in lines_right_of(page, hit.line)[:1]:
                 if _NAME_ALONE.match(clean_text(line.text)):
                     return Field(True, min(hit.line.confidence, line.confidence), page.index,
                                  union_box([hit.line.box, line.box]))

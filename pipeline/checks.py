@@ -28,7 +28,27 @@ def _money(document: Document, name: str) -> Decimal | None:
     return Decimal(value) if value is not None else None
 
 
+# Receipts the plan does not pay as Shanghai medical receipts (extractors/receipt_kind.py).
+RECEIPT_KIND_NAMES = {"vat_invoice": "增值税发票", "general_invoice": "通用发票", "medical_receipt": "医疗收费票据"}
+
+
+def receipt_kind_check(receipt: Document) -> Check | None:
+    """Another province's receipt is a visit outside Shanghai (the adjudicator rejects it, M4.2.19);
+    an invoice of another kind prints no payment split to work the plan's amounts from: a person reads it."""
+    kind, region = receipt.value("receipt_kind"), receipt.value("issuer_region")
+    if kind is None and region is None:
+        return None  # the Shanghai medical receipt
+    name = (region or "") + RECEIPT_KIND_NAMES.get(kind, "票据")
+    if region is not None and not region.startswith("上海"):
+        return Check("shanghai_receipt", True, f"{name}: 外地票据, 按外地就医处理 (M4.2.19)", ("issuer_region",))
+    return Check("shanghai_receipt", False, f"{name}: 非上海市医疗收费票据, 无医保结算明细, 需人工审核",
+                 ("receipt_kind",))
+
+
 def receipt_checks(receipt: Document) -> list[Check]:
+    kind = receipt_kind_check(receipt)
+    if kind is not None:
+        return [kind]  # the sums below are the Shanghai form's
     checks = []
     money = {name: _money(receipt, name) for name in (
         "total", "total_in_words", "fund_paid", "additional_paid", "account_paid", "cash_paid",

@@ -67,6 +67,9 @@ def _visit(visit_id: str, receipt: Document, visit_date: str, hospital: str, doc
     kind = receipt.value("visit_kind") or "outpatient"
     visit = {"visit_id": visit_id, "kind": kind, "date": visit_date, "hospital": {"name": hospital},
              "marked_emergency": kind == "emergency", "receipts": []}
+    region = receipt.value("issuer_region")
+    if region is not None and not region.startswith("上海"):  # another province's receipt: a visit there (M4.2.19)
+        visit["hospital"]["in_shanghai"] = False
     record = next((d for d in documents if d.doc_type == "medical_record" and d.value("visit_date") == visit_date), None)
     if record is not None:
         visit["record"] = _record(record)

@@ -1,14 +1,21 @@
-"""One page image to an upright page with its text lines: cleanup, OCR, a second look where print fools the first."""
+"""One page image to an upright page with its text lines: cleanup, OCR, a second look where print fools the first.
+
+The second look has two passes: regions placed against the title line (pipeline/data/second_look.yaml),
+then the regions the page's extractor asks for after reading the first lines (extractors.registry.
+regions_to_reread: a receipt's unread or unsettled money labels). The extractor only names regions;
+the OCR runs here, so the whole reading is cached and stored as one.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
 from extractors.model import OcrPage
+from extractors.registry import regions_to_reread
 from pipeline.cleanup import seal_ink_suppressed, upright
 from pipeline.ocr import OcrEngine, TextLine
 from pipeline.pages import PageImage
-from pipeline.second_look import second_look
+from pipeline.second_look import read_requested, second_look
 
 
 def read_page(page: PageImage, engine: OcrEngine) -> OcrPage:
@@ -25,4 +32,6 @@ def ocr_page_from_image(source: str, index: int, rotation: int, image: np.ndarra
 
 
 def _text_lines(upright_image: np.ndarray, engine: OcrEngine) -> tuple[TextLine, ...]:
-    return tuple(second_look(upright_image, engine.read(seal_ink_suppressed(upright_image)), engine))
+    lines = second_look(upright_image, engine.read(seal_ink_suppressed(upright_image)), engine)
+    requests = regions_to_reread(OcrPage(source="", index=0, rotation=0, lines=tuple(lines), image=upright_image))
+    return tuple(read_requested(upright_image, lines, requests, engine) if requests else lines)

@@ -1,10 +1,14 @@
 """A second look at regions the first reading gets wrong because of how they are printed.
 
 The first reading sees the page with seal ink faded (pipeline.cleanup), which also
-fades what forms print in red on purpose, such as a paper receipt's invoice number.
-Regions placed against a line of the first reading (pipeline/data/second_look.yaml)
-are read again on the page as scanned; a reading of the expected shape replaces the
-first reading's lines it covers.
+fades what forms print in red on purpose, such as a paper receipt's invoice number,
+and blue date stamps and digits under a seal. Two kinds of region are read again on
+the page as scanned, at scale 1 and 2:
+- placed against a line of the first reading (pipeline/data/second_look.yaml); a
+  reading of the expected shape replaces the first reading's lines it covers;
+- asked for by the page's extractor after the first reading (`read_requested`: a money
+  label unread or unsettled by the receipt's sums); its readings are added beside the
+  first reading's, for the extractor to choose between.
 """
 
 from __future__ import annotations
@@ -89,3 +93,61 @@ def _share_inside(box: tuple[int, int, int, int], outer: tuple[int, int, int, in
     height = min(box[3], outer[3]) - max(box[1], outer[1])
     area = max(1, (box[2] - box[0]) * (box[3] - box[1]))
     return max(0, width) * max(0, height) / area
+
+
+def read_requested(image: np.ndarray, lines: list[TextLine], requests, engine: OcrEngine) -> list[TextLine]:
+    """The lines with what each requested region reads as (extractors' RegionRequest) added.
+
+    A value both scales read alike is as sure as OCR says; otherwise each reading found is
+    kept, capped at DISAGREEING_CONFIDENCE: the extractor's arithmetic, or a person, chooses.
+    """
+    added = []
+    for request in requests:
+        left, top, right, bottom = request.box
+        crop = image[top:bottom, left:right]
+        if crop.size == 0:
+            continue
+        found = [_requested_value(engine.read(crop), request, left, top, 1, crop.shape[1])]
+        found.append(_requested_value(engine.read(cv2.resize(crop, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)),
+                                      request, left, top, 2, crop.shape[1]))
+        agree = found[0] is not None and found[1] is not None and found[0].text == found[1].text
+        read_before = {clean_text(line.text) for line in lines if _share_inside(line.box, request.box) >= _COVERED}
+        if not agree and any(line is not None and line.text in read_before for line in found):
+            continue  # one scale reads what the first reading read there: the other scale misread it
+        for line in found:
+            if line is None:
+                continue
+            confidence = line.confidence if agree else min(line.confidence, DISAGREEING_CONFIDENCE)
+            added.append(TextLine(line.text, line.box, confidence))
+    return reading_order(list(lines) + _distinct(added))
+
+
+def _distinct(lines: list[TextLine]) -> list[TextLine]:
+    """One line per value read at one place: the two scales agreeing give it once."""
+    kept: list[TextLine] = []
+    for line in lines:
+        if not any(line.text == other.text and _share_inside(line.box, other.box) >= _COVERED for other in kept):
+            kept.append(line)
+    return kept
+
+
+def _requested_value(read: list[TextLine], request, left: int, top: int, scale: int, width: int) -> TextLine | None:
+    """The first reading in the region that is the expected value once the field's own label is cut off."""
+    expect = re.compile(request.expect)
+    labels = [re.compile(label) for label in request.strip]
+    # The region may start inside the label (付：1050.00 for 现金支付): its characters are no value.
+    label_chars = set("".join(re.findall(r"[\u4e00-\u9fff]", "".join(request.strip)))) | set(":：,，")
+    for line in read:
+        text = clean_text(line.text)
+        for label in labels:
+            match = label.search(text)
+            if match:
+                text = text[match.end():]
+                break
+        text = text.lstrip("".join(label_chars))
+        found = expect.match(text)
+        # A value that ends its reading at the region's right edge may have lost digits there.
+        if found and (found.end() < len(text) or line.box[2] < scale * width - _BORDER):
+            x0, y0, x1, y1 = (v // scale for v in line.box)
+            return TextLine(found.group(1), (x0 + left, y0 + top, x1 + left, y1 + top), line.confidence)
+    return None

@@ -78,18 +78,33 @@ def test_capital_numerals_with_a_misread_leading_digit_are_not_an_amount():
     assert words("拾壹元") == "11.00"
 
 
+ROWS_AND_WORDS = (
+    ("中医药大学附属龙华医院医疗门（急）诊收费票据", (102, 366, 928, 416)),
+    ("项目", (150, 470, 200, 492)), ("金额（元）", (280, 470, 350, 492)),
+    ("中成药费", (103, 518, 189, 545)), ("81.56", (289, 526, 343, 548)),
+    ("合计(大写):侧拾壹元伍角陆分", (81, 677, 334, 713)),
+)
+
+
 def test_a_total_whose_words_are_unreadable_is_the_sum_of_the_rows_flagged():
-    page = _page(
-        ("中医药大学附属龙华医院医疗门（急）诊收费票据", (102, 366, 928, 416)),
-        ("项目", (150, 470, 200, 492)), ("金额（元）", (280, 470, 350, 492)),
-        ("中成药费", (103, 518, 189, 545)), ("81.56", (289, 526, 343, 548)),
-        ("合计(大写):侧拾壹元伍角陆分", (81, 677, 334, 713)),
-        ("现金支付：26.50", (77, 709, 217, 741)), ("附加支付：55.06", (247, 747, 400, 770)),
-    )
-    receipt = extract(page)
+    receipt = extract(_page(*ROWS_AND_WORDS[:-1], ("合计(大写):侧拾元", (81, 677, 334, 713))))
     assert "total_in_words" not in receipt.fields
     assert receipt.fields["total"].value == "81.56"
     assert receipt.fields["total"].confidence < 0.85
+
+
+def test_words_whose_first_digit_is_misread_are_repaired_by_the_rows():
+    receipt = extract(_page(*ROWS_AND_WORDS))
+    # 侧拾壹元伍角陆分 fits the row's 81.56 with 侧 read as 捌, and with no other digit.
+    assert (receipt.fields["total"].value, receipt.fields["total_in_words"].value) == ("81.56", "81.56")
+    assert "捌" in next(c.detail for c in receipt.checks if c.check == "arithmetic_repairs")
+
+
+def test_a_total_the_rows_and_the_split_agree_on_is_sure_and_repairs_the_words():
+    receipt = extract(_page(*ROWS_AND_WORDS, ("现金支付：26.50", (77, 709, 217, 741)),
+                            ("附加支付：55.06", (247, 747, 400, 770))))
+    assert (receipt.fields["total"].value, receipt.fields["total_in_words"].value) == ("81.56", "81.56")
+    assert min(receipt.fields["total"].confidence, receipt.fields["total_in_words"].confidence) >= 0.95
 
 
 def test_a_label_right_after_a_blacked_out_name_is_not_the_name():
@@ -149,7 +164,12 @@ def test_the_real_receipts_read_as_a_person_reads_them(calibration_receipts):
     per_field = report.per_field
     assert per_field["receipt.invoice_number"].right == 4  # three printed in red, faded for the first reading
     assert per_field["receipt.hospital"].right >= 3
-    assert report.fields.share >= 0.70, report.render()
-    assert report.wrong_flagged / report.wrong_fields >= 0.70, report.render()
+    # A blue date stamp, faded for the first reading, is read by the second look the receipt asks for.
+    assert per_field["receipt.issue_date"].right == 4, report.render()
+    # The sums and the second look: 52 % / 57 % two sessions ago, 73 % / 71 % before them, 86 % / 88 % now.
+    assert report.fields.share >= 0.83, report.render()
+    assert report.amounts.share >= 0.85, report.render()
+    # Two of the wrong fields not flagged are the 支付宝支付 the truth files leave out (their notes print it).
+    assert report.wrong_fields - report.wrong_flagged <= 4, report.render()
     invented = [m for m in report.mistakes if "payer_name" in m or "visit_kind" in m]
     assert invented == [], invented
