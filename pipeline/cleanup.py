@@ -148,10 +148,10 @@ def detect_rotation(image: np.ndarray) -> int:
     """Degrees clockwise that turn the page upright.
 
     Cheap evidence first: on a dense page the text-line blobs run one way by far and PP-OCR's
-    0°/180° line classifier is sure of the longest lines. Where it is weak (a sparse page such as
-    an ID card or a bank-book page copied onto A4, a short receipt, or lines the classifier is
-    unsure of), the recogniser reads a few lines in each of the four turns and the turn whose
-    characters it reads most surely wins.
+    0°/180° line classifier is sure of the longest lines. Where that evidence is weak (a sparse
+    page such as an ID card or a bank-book page copied onto A4 or a short receipt, lines that run
+    both ways, or lines the classifier is unsure of), the recogniser reads a few lines in each of
+    the four turns and the turn whose characters it reads most surely wins.
     """
     gray, _ = _work_gray(image)
     text = _text_ink(gray)
@@ -161,9 +161,9 @@ def detect_rotation(image: np.ndarray) -> int:
 
 
 _DENSE_LINES = 20  # text-line blobs one way: fewer, and the page is sparse
-_CLEAR_AXIS_RATIO = 3.0  # line length one way over the other that settles horizontal against vertical
-_SURE_UPSIDE_DOWN = 0.25  # mean 180° probability this far from 0.5 settles 0 against 180
-_VOTE_LINES = 6  # lines of each direction the recogniser reads in each turn
+_CLEAR_AXIS_RATIO = 2.0  # line length one way over the other that settles horizontal against vertical
+_SURE_UPSIDE_DOWN = 0.35  # mean 180° probability this far from 0.5 settles 0 against 180
+_VOTE_LINES = 4  # lines of each direction the recogniser reads in each turn
 
 
 def _clear_rotation(gray: np.ndarray, across: list[tuple], down: list[tuple]) -> int | None:
@@ -299,7 +299,7 @@ class _TextRecogniser(_WheelModel):
     """PP-OCR's line recogniser, asked only how surely it reads characters (not which ones)."""
 
     FILE = TEXT_RECOGNITION_FILE
-    _MAX_WIDTH = 384  # 8 character heights: enough characters to tell reading from noise
+    _MAX_WIDTH = 256  # 5 character heights: enough characters to tell reading from noise
 
     def character_evidence(self, crops: list[np.ndarray]) -> float:
         """Sum over the lines of the probabilities of the characters read (CTC: repeats and blanks dropped).

