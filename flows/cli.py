@@ -411,11 +411,11 @@ def _extract(args) -> int:
     from pipeline import checks
     from pipeline.ocr import get_engine
     from pipeline.pages import split
-    from pipeline.reading import read_page
+    from pipeline.reading import read_documents
 
     engine = get_engine(settings.ocr_engine, settings.ocr_threads)
-    for page in split(args.file):
-        document = checks.check_document(extract(read_page(page, engine)))
+    for page in read_documents(split(args.file), engine):
+        document = checks.check_document(extract(page))
         out = document.to_json()
         if args.json:
             print(json.dumps(out, ensure_ascii=False), flush=True)

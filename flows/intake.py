@@ -42,7 +42,7 @@ from flows.quarantine import set_aside
 from flows.settings import Settings
 from pipeline.ocr import TextLine, get_engine
 from pipeline.pages import RefusedFile, pages_of
-from pipeline.reading import read_page
+from pipeline.reading import read_documents
 from store import repository
 from store.archive import archive_original, sha256_of, written_in_place_of
 from store.db import session_scope
@@ -136,13 +136,13 @@ def read_original(archive_path: Path, source_name: str, sha256: str, settings: S
     """Split one original into pages, make each upright, OCR it; or say why it cannot be read."""
     readings = []
     try:
-        for page in pages_of(archive_path, source_name):
-            page_read = read_page(page, get_engine(settings.ocr_engine, settings.ocr_threads))
-            image_path = settings.pages_dir / sha256[:2] / f"{sha256}-{page.index}.png"
+        engine = get_engine(settings.ocr_engine, settings.ocr_threads)
+        for page_read in read_documents(pages_of(archive_path, source_name), engine):  # a page per receipt of a photo
+            image_path = settings.pages_dir / sha256[:2] / f"{sha256}-{page_read.index}.png"
             _write_png(image_path, page_read.image)
-            readings.append(PageReading(source_name, page.index, page_read.rotation, page_read.skew,
+            readings.append(PageReading(source_name, page_read.index, page_read.rotation, page_read.skew,
                                         str(image_path), page_read.lines))
-            log.info("read %s… page %d: rotation %d, %d lines", sha256[:10], page.index, page_read.rotation,
+            log.info("read %s… page %d: rotation %d, %d lines", sha256[:10], page_read.index, page_read.rotation,
                      len(page_read.lines))
     except RefusedFile as refused:
         return FileReading(refused=refused.reason)

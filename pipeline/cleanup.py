@@ -2,8 +2,9 @@
 
 Stages, each small and returning what it did:
   crop_document   a phone photo's document cut out of the desk and flattened
-  orientation     0/90/180/270: text-line blobs tell horizontal from vertical,
-                  PP-OCR's text-line direction classifier tells 0 from 180
+  orientation     0/90/180/270: on a dense page text-line blobs tell horizontal from
+                  vertical and PP-OCR's line direction classifier 0 from 180; where that
+                  evidence is weak, PP-OCR's recogniser votes over the four turns
   deskew          the median angle of the text-line blobs, undone
 PP-OCR reads lines within ±4° but puts rotated pages' lines out of order, and
 layout analysis (rows and columns) needs straight rows.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pipeline.ocr.models import TEXTLINE_ORIENTATION_FILE, wheel_model_file
+from pipeline.ocr.models import TEXT_RECOGNITION_FILE, TEXTLINE_ORIENTATION_FILE, wheel_model_file
 
 _WORK_SIDE = 1600  # analysis happens on a copy scaled to this longest side
 _MAX_SKEW_DEGREES = 8.0
@@ -33,7 +34,18 @@ class CleanPage:
 
 
 def upright(image: np.ndarray) -> CleanPage:
+    """The page as one document, upright and straight."""
     image, cropped = crop_document(image)
+    return _straightened(image, cropped)
+
+
+def upright_documents(image: np.ndarray) -> list[CleanPage]:
+    """Each document on the page, upright and straight: one, or one per receipt of a photo of several."""
+    crops, cropped = crop_documents(image)
+    return [_straightened(crop, cropped) for crop in crops]
+
+
+def _straightened(image: np.ndarray, cropped: bool) -> CleanPage:
     rotation = detect_rotation(image)
     image = rotate_right_angle(image, rotation)
     image, skew = deskew(image)
@@ -44,23 +56,58 @@ def upright(image: np.ndarray) -> CleanPage:
 
 def crop_document(image: np.ndarray) -> tuple[np.ndarray, bool]:
     """Cut a bright document out of a dark background (phone photos on a desk)."""
+    found = _paper_regions(image)
+    if found is None:
+        return image, False
+    regions, scale, area = found
+    largest = regions[0]
+    if not 0.15 < cv2.contourArea(largest) / area < 0.97:
+        return image, False
+    return _warp(image, _quadrilateral(largest) / scale), True
+
+
+_MIN_PAPER_SHARE = 0.04  # of the photo: a smaller bright patch is no document to read on its own
+_SEVERAL_PAPERS_SHARE = 0.3  # of the largest paper: sheets this size and larger lie beside it, not on it
+_PAPERS_APART = 41  # px of the work copy: paper parted by less (a fold's shadow, a dark rule) is one sheet
+
+
+def crop_documents(image: np.ndarray) -> tuple[list[np.ndarray], bool]:
+    """The documents of a page, and whether they were cut out of a background. Several papers laid
+    apart on a dark desk (a member photographs all their receipts at once) are each cut out and
+    flattened, in reading order (rows top to bottom, left to right in a row); otherwise the one
+    document as crop_document finds it."""
+    found = _paper_regions(image, join=_PAPERS_APART)
+    if found is None:
+        return [image], False
+    regions, scale, area = found
+    largest = cv2.contourArea(regions[0])
+    papers = [r for r in regions
+              if cv2.contourArea(r) >= max(_MIN_PAPER_SHARE * area, _SEVERAL_PAPERS_SHARE * largest)]
+    if len(papers) < 2:
+        crop, cropped = crop_document(image)
+        return [crop], cropped
+    boxes = [cv2.boundingRect(p) for p in papers]
+    row_height = float(np.median([h for _, _, _, h in boxes]))
+    order = sorted(range(len(papers)), key=lambda i: (round((boxes[i][1] + boxes[i][3] / 2) / row_height),
+                                                       boxes[i][0]))
+    return [_warp(image, _quadrilateral(papers[i]) / scale) for i in order], True
+
+
+def _paper_regions(image: np.ndarray, join: int = 15) -> tuple[list[np.ndarray], float, float] | None:
+    """Outlines of bright paper on a dark background, largest first, on a work copy (with its scale
+    and area); paper parted by less than `join` px is one. None for a scan, where paper reaches the edges."""
     gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    scale = _WORK_SIDE / max(gray.shape)
+    scale = min(1.0, _WORK_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     border = np.concatenate([small[:10].ravel(), small[-10:].ravel(), small[:, :10].ravel(), small[:, -10:].ravel()])
     if np.median(border) > 90:  # a scan: paper reaches the edges
-        return image, False
+        return None
     _, mask = cv2.threshold(cv2.GaussianBlur(small, (5, 5), 0), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((join, join), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
-        return image, False
-    largest = max(contours, key=cv2.contourArea)
-    area_share = cv2.contourArea(largest) / float(small.shape[0] * small.shape[1])
-    if not 0.15 < area_share < 0.97:
-        return image, False
-    corners = _quadrilateral(largest) / (scale if scale < 1 else 1.0)
-    return _warp(image, corners), True
+        return None
+    return sorted(contours, key=cv2.contourArea, reverse=True), scale, float(small.shape[0] * small.shape[1])
 
 
 def _quadrilateral(contour: np.ndarray) -> np.ndarray:
@@ -95,15 +142,57 @@ def rotate_right_angle(image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
 
 
 def detect_rotation(image: np.ndarray) -> int:
-    """Degrees clockwise that turn the page upright."""
+    """Degrees clockwise that turn the page upright.
+
+    Cheap evidence first: on a dense page the text-line blobs run one way by far and PP-OCR's
+    0°/180° line classifier is sure of the longest lines. Where that evidence is weak (a sparse
+    page such as an ID card or a bank-book page copied onto A4 or a short receipt, lines that run
+    both ways, or lines the classifier is unsure of), the recogniser reads a few lines in each of
+    the four turns and the turn whose characters it reads most surely wins.
+    """
     gray, _ = _work_gray(image)
-    base = 0
-    if _line_length(gray, vertical=True) > _line_length(gray, vertical=False):
-        base = 90  # text runs top-to-bottom: a quarter turn makes it horizontal
-        gray = cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
-    if _upside_down(gray, _line_blobs(gray, vertical=False)):
-        base += 180
-    return base % 360
+    text = _text_ink(gray)
+    across, down = _line_blobs(text, vertical=False), _line_blobs(text, vertical=True)
+    clear = _clear_rotation(gray, across, down)
+    return clear if clear is not None else _recognition_vote(gray, across, down)
+
+
+_DENSE_LINES = 20  # text-line blobs one way: fewer, and the page is sparse
+_CLEAR_AXIS_RATIO = 2.0  # line length one way over the other that settles horizontal against vertical
+_SURE_UPSIDE_DOWN = 0.35  # mean 180° probability this far from 0.5 settles 0 against 180
+_VOTE_LINES = 4  # lines of each direction the recogniser reads in each turn
+
+
+def _clear_rotation(gray: np.ndarray, across: list[tuple], down: list[tuple]) -> int | None:
+    """The rotation when the cheap evidence is strong, else None."""
+    length_across = sum(w for _, _, w, _ in across)
+    length_down = sum(h for _, _, _, h in down)
+    if len(across) >= _DENSE_LINES and length_across >= _CLEAR_AXIS_RATIO * length_down:
+        base, crops = 0, _line_crops(gray, across, vertical=False, count=24)
+    elif len(down) >= _DENSE_LINES and length_down >= _CLEAR_AXIS_RATIO * length_across:
+        base, crops = 90, [cv2.rotate(c, cv2.ROTATE_90_CLOCKWISE)
+                           for c in _line_crops(gray, down, vertical=True, count=24)]
+    else:
+        return None
+    upside_down = float(np.mean(_TextlineDirectionClassifier.shared().upside_down_probabilities(crops)))
+    if abs(upside_down - 0.5) < _SURE_UPSIDE_DOWN:
+        return None
+    return base + 180 if upside_down > 0.5 else base
+
+
+def _recognition_vote(gray: np.ndarray, across: list[tuple], down: list[tuple]) -> int:
+    """The turn in which the recogniser reads the page's longest lines most surely."""
+    lines_across = _line_crops(gray, across, vertical=False, count=_VOTE_LINES)
+    lines_down = _line_crops(gray, down, vertical=True, count=_VOTE_LINES)
+    turned = {
+        0: lines_across,
+        180: [cv2.rotate(c, cv2.ROTATE_180) for c in lines_across],
+        90: [cv2.rotate(c, cv2.ROTATE_90_CLOCKWISE) for c in lines_down],
+        270: [cv2.rotate(c, cv2.ROTATE_90_COUNTERCLOCKWISE) for c in lines_down],
+    }
+    recogniser = _TextRecogniser.shared()
+    evidence = {turn: recogniser.character_evidence(crops) if crops else 0.0 for turn, crops in turned.items()}
+    return max(evidence, key=evidence.get)  # a tie (no text at all) keeps the page as it is
 
 
 def _work_gray(image: np.ndarray) -> tuple[np.ndarray, float]:
@@ -124,18 +213,16 @@ def _ink(gray: np.ndarray) -> np.ndarray:
     return ink
 
 
-def _line_length(gray: np.ndarray, vertical: bool) -> int:
-    """Total length of text-line blobs running in that direction."""
-    return sum(h if vertical else w for _, _, w, h in _line_blobs(gray, vertical))
-
-
-def _line_blobs(gray: np.ndarray, vertical: bool) -> list[tuple]:
-    """Rotated rectangles of text-line-like blobs (long, thin, character-high)."""
+def _text_ink(gray: np.ndarray) -> np.ndarray:
+    """Ink without ruled form lines: those are long thin strokes but no text."""
     ink = _ink(gray)
-    # Ruled form lines are ink too but no text: remove long thin strokes first.
     long_h = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (80, 1)))
     long_v = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 80)))
-    text = cv2.subtract(ink, cv2.bitwise_or(long_h, long_v))
+    return cv2.subtract(ink, cv2.bitwise_or(long_h, long_v))
+
+
+def _line_blobs(text: np.ndarray, vertical: bool) -> list[tuple]:
+    """Bounding boxes of text-line-like blobs (long, thin, character-high) running that way."""
     kernel = (1, 15) if vertical else (15, 1)
     joined = cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
     contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -148,11 +235,23 @@ def _line_blobs(gray: np.ndarray, vertical: bool) -> list[tuple]:
     return blobs
 
 
-class _TextlineDirectionClassifier:
-    """PP-OCR's text-line 0°/180° classifier (ONNX file from the rapidocr wheel)."""
+def _line_crops(gray: np.ndarray, blobs: list[tuple], vertical: bool, count: int) -> list[np.ndarray]:
+    """The longest lines (they carry the most evidence), cut out with a margin, in BGR."""
+    chosen = sorted(blobs, key=lambda b: b[3] if vertical else b[2], reverse=True)[:count]
+    crops = []
+    for x, y, w, h in chosen:
+        pad = max(2, (w if vertical else h) // 4)
+        crop = gray[max(0, y - pad): y + h + pad, max(0, x - pad): x + w + pad]
+        crops.append(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
+    return crops
 
+
+class _WheelModel:
+    """An ONNX model from the rapidocr wheel, one session per process, one thread (pages run in parallel)."""
+
+    FILE = ""
     _lock = threading.Lock()
-    _instance: "_TextlineDirectionClassifier | None" = None
+    _instances: dict = {}
 
     def __init__(self):
         import onnxruntime
@@ -160,25 +259,21 @@ class _TextlineDirectionClassifier:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(
-            str(wheel_model_file(TEXTLINE_ORIENTATION_FILE)), options, providers=["CPUExecutionProvider"]
+            str(wheel_model_file(self.FILE)), options, providers=["CPUExecutionProvider"]
         )
         self._input = self._session.get_inputs()[0].name
 
     @classmethod
-    def shared(cls) -> "_TextlineDirectionClassifier":
+    def shared(cls):
         with cls._lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
-
-    def upside_down_probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
-        batch = np.stack([self._normalise(crop) for crop in crops])
-        scores = self._session.run(None, {self._input: batch})[0]
-        return scores[:, 1]
+            if cls not in cls._instances:
+                cls._instances[cls] = cls()
+            return cls._instances[cls]
 
     @staticmethod
-    def _normalise(crop: np.ndarray) -> np.ndarray:
-        height, width = 48, 192
+    def _normalise(crop: np.ndarray, width: int) -> np.ndarray:
+        """A line crop 48 px high, padded to `width`, as PP-OCR's line models take it."""
+        height = 48
         resized_w = min(width, max(1, int(round(crop.shape[1] * height / crop.shape[0]))))
         resized = cv2.resize(crop, (resized_w, height)).astype(np.float32)
         resized = (resized / 255.0 - 0.5) / 0.5
@@ -187,18 +282,35 @@ class _TextlineDirectionClassifier:
         return padded.transpose(2, 0, 1)
 
 
-def _upside_down(gray: np.ndarray, blobs: list[tuple]) -> bool:
-    if not blobs:
-        return False
-    # The longest lines carry the most evidence; a vote of up to 24 of them.
-    chosen = sorted(blobs, key=lambda b: b[2], reverse=True)[:24]
-    crops = []
-    for x, y, w, h in chosen:
-        pad = max(2, h // 4)
-        crop = gray[max(0, y - pad): y + h + pad, max(0, x - pad): x + w + pad]
-        crops.append(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR))
-    probabilities = _TextlineDirectionClassifier.shared().upside_down_probabilities(crops)
-    return float(np.mean(probabilities)) > 0.5
+class _TextlineDirectionClassifier(_WheelModel):
+    """PP-OCR's text-line 0°/180° classifier."""
+
+    FILE = TEXTLINE_ORIENTATION_FILE
+
+    def upside_down_probabilities(self, crops: list[np.ndarray]) -> np.ndarray:
+        batch = np.stack([self._normalise(crop, 192) for crop in crops])
+        return self._session.run(None, {self._input: batch})[0][:, 1]
+
+
+class _TextRecogniser(_WheelModel):
+    """PP-OCR's line recogniser, asked only how surely it reads characters (not which ones)."""
+
+    FILE = TEXT_RECOGNITION_FILE
+    _MAX_WIDTH = 256  # 5 character heights: enough characters to tell reading from noise
+
+    def character_evidence(self, crops: list[np.ndarray]) -> float:
+        """Sum over the lines of the probabilities of the characters read (CTC: repeats and blanks dropped).
+
+        Text read the right way up gives many characters at high probability; turned text gives
+        few, at low probability."""
+        width = max(96, min(self._MAX_WIDTH, max(int(np.ceil(48 * c.shape[1] / c.shape[0])) for c in crops)))
+        batch = np.stack([self._normalise(crop[:, : crop.shape[0] * self._MAX_WIDTH // 48], width)
+                          for crop in crops])
+        frames = self._session.run(None, {self._input: batch})[0]  # lines × time steps × characters
+        best, probability = frames.argmax(axis=2), frames.max(axis=2)
+        new = np.ones_like(best, dtype=bool)
+        new[:, 1:] = best[:, 1:] != best[:, :-1]
+        return float(probability[(best != 0) & new].sum())  # index 0 is CTC's blank
 
 
 # --- deskew ---------------------------------------------------------------

@@ -8,27 +8,48 @@ the OCR runs here, so the whole reading is cached and stored as one.
 
 from __future__ import annotations
 
+from typing import Iterable, Iterator
+
 import numpy as np
 
 from extractors.model import OcrPage
 from extractors.registry import regions_to_reread
-from pipeline.cleanup import seal_ink_suppressed, upright
+from pipeline.cleanup import CleanPage, seal_ink_suppressed, upright, upright_documents
 from pipeline.ocr import OcrEngine, TextLine
 from pipeline.pages import PageImage
 from pipeline.second_look import read_requested, second_look
 
 
 def read_page(page: PageImage, engine: OcrEngine) -> OcrPage:
+    """The page as one document."""
     if page.text_lines is not None:  # an electronic document: its own text, exact
         return OcrPage(source=page.source, index=page.index, rotation=0, lines=page.text_lines, image=page.image)
-    clean = upright(page.image)
-    return OcrPage(source=page.source, index=page.index, rotation=clean.rotation,
-                   lines=_text_lines(clean.image, engine), image=clean.image, skew=clean.skew)
+    return _read(page.source, page.index, upright(page.image), engine)
+
+
+def read_documents(pages: Iterable[PageImage], engine: OcrEngine) -> Iterator[OcrPage]:
+    """The pages of one file as the documents on them, numbered 1, 2, … in order: a photo of several
+    receipts gives one page per receipt, cut out and upright (its fields' boxes are on that image),
+    and the pages after it count on from there."""
+    number = 0
+    for page in pages:
+        if page.text_lines is not None:
+            number += 1
+            yield OcrPage(source=page.source, index=number, rotation=0, lines=page.text_lines, image=page.image)
+            continue
+        for clean in upright_documents(page.image):
+            number += 1
+            yield _read(page.source, number, clean, engine)
 
 
 def ocr_page_from_image(source: str, index: int, rotation: int, image: np.ndarray, engine: OcrEngine) -> OcrPage:
     """OCR of an already upright page image (a stored page being read again)."""
     return OcrPage(source=source, index=index, rotation=rotation, lines=_text_lines(image, engine), image=image)
+
+
+def _read(source: str, index: int, clean: CleanPage, engine: OcrEngine) -> OcrPage:
+    return OcrPage(source=source, index=index, rotation=clean.rotation, lines=_text_lines(clean.image, engine),
+                   image=clean.image, skew=clean.skew)
 
 
 def _text_lines(upright_image: np.ndarray, engine: OcrEngine) -> tuple[TextLine, ...]:

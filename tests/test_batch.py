@@ -41,8 +41,9 @@ def test_a_rerun_after_a_crash_does_not_read_the_pages_again(tmp_path, monkeypat
         record.status = "received"
         session.commit()
     pages_read = []
-    real_read_page = flows.intake.read_page
-    monkeypatch.setattr(flows.intake, "read_page", lambda *a: pages_read.append(a) or real_read_page(*a))
+    real_read_documents = flows.intake.read_documents
+    monkeypatch.setattr(flows.intake, "read_documents",
+                        lambda *a: pages_read.append(a) or real_read_documents(*a))
     second = process_packet(packet, settings)
     assert pages_read == []  # every page came from the cache, keyed by content hash
     assert (second.status, second.payable, second.decision["missing_documents"]) == (

@@ -21,9 +21,10 @@ from pipeline.errors import OcrEngineError
 
 DETECTION_MODEL = "PP-OCRv6_small_det"
 RECOGNITION_MODEL = "PP-OCRv6_small_rec"
+TEXT_RECOGNITION_FILE = "PP-OCRv6_rec_small.onnx"
 _WHEEL_FILES = {
     DETECTION_MODEL: "PP-OCRv6_det_small.onnx",
-    RECOGNITION_MODEL: "PP-OCRv6_rec_small.onnx",
+    RECOGNITION_MODEL: TEXT_RECOGNITION_FILE,
 }
 TEXTLINE_ORIENTATION_FILE = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
 
