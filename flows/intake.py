@@ -107,12 +107,19 @@ def admit(packet: PacketFiles, archived: dict[Path, tuple[str, Path]], content_h
 
 
 def _reading_code_version() -> str:
-    """Changes whenever the code, the limits or the engine that turn a file into page readings change."""
-    root = Path(__file__).resolve().parent.parent / "pipeline"
+    """Changes whenever the code, the data or the engine that turn a file into page readings change.
+
+    By construction, not by a list: every source and data file of the packages a reading is made by —
+    pipeline/ (pages, cleanup, OCR, second look) and extractors/ (whose region requests shape the second
+    look) — and the adjudicator's reference data the extractors read (hospital registry, term lists).
+    A change elsewhere in them only costs reading the pages again; a missed one would serve stale readings."""
+    root = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()
-    sources = [root / "pages.py", root / "cleanup.py", root / "reading.py", root / "second_look.py",
-               *(root / "ocr").glob("*.py"), root / "data" / "intake_limits.yaml", root / "data" / "second_look.yaml"]
+    sources = [*(root / "pipeline").rglob("*.py"), *(root / "pipeline").rglob("*.yaml"),
+               *(root / "extractors").rglob("*.py"), *(root / "extractors").rglob("*.yaml"),
+               *(root / "adjudicator" / "data").rglob("*.yaml"), *(root / "adjudicator" / "terms").rglob("*.yaml")]
     for source in sorted(sources):
+        digest.update(str(source.relative_to(root)).encode())
         digest.update(source.read_bytes())
     for package in ("paddleocr", "rapidocr", "onnxruntime"):
         digest.update(version(package).encode())

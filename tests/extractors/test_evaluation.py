@@ -39,8 +39,9 @@ def test_a_misread_row_is_one_mistake_and_an_extra_row_another():
 def test_the_labelled_eval_set_meets_the_targets_on_its_stored_ocr():
     """tests/ocr_eval holds the engine's lines for tests/eval_set (tests/tools/store_ocr.py --eval-set)."""
     report = evaluate_stored(TESTS / "eval_set", TESTS / "ocr_eval")
-    assert report.pages == 74
-    assert report.doc_type.share >= 0.98, report.render()
-    assert report.fields.share >= 0.97, report.render()
-    assert report.amounts.share >= 0.99, report.render()
-    assert report.wrong_flagged >= 0.8 * report.wrong_fields, report.render()
+    own = report.families["generator-v1"]  # the eval set's own layouts; tests/eval_set/tuned/ adds the tuning families
+    assert own.pages == 74
+    assert own.doc_type.share >= 0.98, report.render()
+    assert own.fields.share >= 0.97, report.render()
+    assert own.amounts.share >= 0.99, report.render()
+    assert own.wrong_flagged >= 0.8 * own.wrong_fields, report.render()
