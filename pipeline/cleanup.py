@@ -3,8 +3,8 @@
 Stages, each small and returning what it did:
   crop_document   a phone photo's document cut out of the desk and flattened
   orientation     0/90/180/270: on a dense page text-line blobs tell horizontal from
-                  vertical and PP-OCR's line direction classifier 0 from 180; where that
-                  evidence is weak, PP-OCR's recogniser votes over the four turns
+                  vertical and PP-OCR's line direction classifier 0 from 180; on a sparse
+                  page PP-OCR's recogniser votes over the four turns
   deskew          the median angle of the text-line blobs, undone
 PP-OCR reads lines within ±4° but puts rotated pages' lines out of order, and
 layout analysis (rows and columns) needs straight rows.
@@ -144,39 +144,31 @@ def rotate_right_angle(image: np.ndarray, degrees_clockwise: int) -> np.ndarray:
 def detect_rotation(image: np.ndarray) -> int:
     """Degrees clockwise that turn the page upright.
 
-    Cheap evidence first: on a dense page the text-line blobs run one way by far and PP-OCR's
-    0°/180° line classifier is sure of the longest lines. Where that evidence is weak (a sparse
-    page such as an ID card or a bank-book page copied onto A4 or a short receipt, lines that run
-    both ways, or lines the classifier is unsure of), the recogniser reads a few lines in each of
-    the four turns and the turn whose characters it reads most surely wins.
+    A dense page carries plenty of cheap evidence: its text-line blobs run mostly one way, and
+    PP-OCR's 0°/180° line classifier judges the longest of them. A sparse page (an ID card or a
+    bank-book page copied onto A4, a short receipt) has too few lines for that: there the
+    recogniser reads its longest lines in each of the four turns, and the turn whose characters
+    it reads most surely wins.
     """
     gray, _ = _work_gray(image)
     text = _text_ink(gray)
     across, down = _line_blobs(text, vertical=False), _line_blobs(text, vertical=True)
-    clear = _clear_rotation(gray, across, down)
-    return clear if clear is not None else _recognition_vote(gray, across, down)
+    if max(len(across), len(down)) < _DENSE_LINES:
+        return _recognition_vote(gray, across, down)
+    return _dense_rotation(gray, across, down)
 
 
 _DENSE_LINES = 20  # text-line blobs one way: fewer, and the page is sparse
-_CLEAR_AXIS_RATIO = 2.0  # line length one way over the other that settles horizontal against vertical
-_SURE_UPSIDE_DOWN = 0.35  # mean 180° probability this far from 0.5 settles 0 against 180
 _VOTE_LINES = 4  # lines of each direction the recogniser reads in each turn
 
 
-def _clear_rotation(gray: np.ndarray, across: list[tuple], down: list[tuple]) -> int | None:
-    """The rotation when the cheap evidence is strong, else None."""
-    length_across = sum(w for _, _, w, _ in across)
-    length_down = sum(h for _, _, _, h in down)
-    if len(across) >= _DENSE_LINES and length_across >= _CLEAR_AXIS_RATIO * length_down:
-        base, crops = 0, _line_crops(gray, across, vertical=False, count=24)
-    elif len(down) >= _DENSE_LINES and length_down >= _CLEAR_AXIS_RATIO * length_across:
-        base, crops = 90, [cv2.rotate(c, cv2.ROTATE_90_CLOCKWISE)
-                           for c in _line_crops(gray, down, vertical=True, count=24)]
+def _dense_rotation(gray: np.ndarray, across: list[tuple], down: list[tuple]) -> int:
+    if sum(h for _, _, _, h in down) > sum(w for _, _, w, _ in across):
+        base = 90  # text runs top-to-bottom: a quarter turn makes it horizontal
+        crops = [cv2.rotate(c, cv2.ROTATE_90_CLOCKWISE) for c in _line_crops(gray, down, vertical=True, count=24)]
     else:
-        return None
+        base, crops = 0, _line_crops(gray, across, vertical=False, count=24)
     upside_down = float(np.mean(_TextlineDirectionClassifier.shared().upside_down_probabilities(crops)))
-    if abs(upside_down - 0.5) < _SURE_UPSIDE_DOWN:
-        return None
     return base + 180 if upside_down > 0.5 else base
 
 
