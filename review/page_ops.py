@@ -79,7 +79,7 @@ def turn_page(db_url: str, claims_home: Path, page_id: int, image: Path | None, 
             reason=_said(f"{_page_name(source, page)}旋转 {old_rotation}°→{rotation}°", reason),
             status_before=status, payable_before=payable)
         log.info("page %s of packet %s turned by %s degrees (audit %s)", page.id, packet.id, degrees, entry.id)
-    return service._redecide_and_audit(db_url, entry)
+    return service.redecide_and_audit(db_url, entry)
 
 
 def move_page(db_url: str, page_id: int, target_packet_id: int, actor: str, reason: str) -> list[AuditEntry]:
@@ -112,7 +112,7 @@ def move_page(db_url: str, page_id: int, target_packet_id: int, actor: str, reas
             document.packet_id = target.id
         log.info("page %s moved from packet %s to packet %s (audit %s, %s)", page.id, source.id, target.id,
                  entries[0].id, entries[1].id)
-    return [service._redecide_and_audit(db_url, entry) for entry in entries]
+    return [service.redecide_and_audit(db_url, entry) for entry in entries]
 
 
 def packets_to_move_to(db_url: str, packet_id: int) -> list[Packet]:

@@ -199,7 +199,7 @@ def correct_field(db_url: str, field_id: int, typed: str, reason: str, actor: st
         if drawn is not None:
             field.box, field.page = drawn, _page_index(session, document)
         entry = _change_field(session, field, document, packet, new_value, kind, reason, actor)
-    return _redecide_and_audit(db_url, entry)
+    return redecide_and_audit(db_url, entry)
 
 
 def parse_box(text: str) -> list[int] | None:
@@ -228,7 +228,7 @@ def accept_as_read(db_url: str, field_id: int, actor: str, seen: str) -> AuditEn
         if field.value is None:
             raise BadInputError("此字段未能读出，无法按原值确认：请输入值，或标记为不在页面上")
         entry = _change_field(session, field, document, packet, field.value, "accepted", "与原件核对无误", actor)
-    return _redecide_and_audit(db_url, entry)
+    return redecide_and_audit(db_url, entry)
 
 
 def mark_absent(db_url: str, field_id: int, actor: str, seen: str) -> AuditEntry:
@@ -236,7 +236,7 @@ def mark_absent(db_url: str, field_id: int, actor: str, seen: str) -> AuditEntry
     with session_scope(db_url) as session:
         field, document, packet = _field_for_change(session, field_id, seen, actor)
         entry = _change_field(session, field, document, packet, None, "absent", "不在页面上", actor)
-    return _redecide_and_audit(db_url, entry)
+    return redecide_and_audit(db_url, entry)
 
 
 def add_field(db_url: str, document_id: int, name: str, typed: str, box: str, actor: str) -> AuditEntry:
@@ -260,7 +260,7 @@ def add_field(db_url: str, document_id: int, name: str, typed: str, box: str, ac
         session.add(field)
         session.flush()
         entry = _change_field(session, field, document, packet, new_value, "entered", "按原件录入（原未识别）", actor)
-    return _redecide_and_audit(db_url, entry)
+    return redecide_and_audit(db_url, entry)
 
 
 def addable_fields(doc_type: str) -> list[str]:
@@ -304,7 +304,7 @@ def _change_field(session: Session, field: ExtractedField, document: Document, p
     return entry
 
 
-def _redecide_and_audit(db_url: str, cause: AuditEntry) -> AuditEntry:
+def redecide_and_audit(db_url: str, cause: AuditEntry) -> AuditEntry:
     """Runs after the change is committed: the adjudicator reads the stored fields in its own transaction."""
     result = redecide(db_url, cause.packet_id)
     with session_scope(db_url) as session:
@@ -390,7 +390,7 @@ def settle_check(db_url: str, document_id: int, check: str, side: str, actor: st
                 field_label=f"{document.doc_type}.check.{check}", new_value=what, reason=f"以“{what}”为准",
                 status_before=status, payable_before=payable)
         log.info("check %s of document %s: settled by user %s (audit %s)", check, document.id, actor, entry.id)
-    return _redecide_and_audit(db_url, entry)
+    return redecide_and_audit(db_url, entry)
 
 
 def refer_check(db_url: str, document_id: int, check: str, reason: str, actor: str, role: str) -> AuditEntry:
