@@ -115,6 +115,8 @@ CHECKS = {
     "items_add_up": "各项金额之和应等于合计", "id_number_valid": "身份证号码校验",
     "names_agree": "各单据姓名一致", "record_for_visit_date": "病历日期与就诊日期一致",
     "detail_list_matches_receipt": "明细合计与票据合计一致",
+    "id_number_agrees_with_card": "身份证号与卡面出生日期、性别一致",
+    "arithmetic_repairs": "按票据金额关系修正的读数", "shanghai_receipt": "上海市医疗收费票据",
 }
 
 # Why a claim waits or was decided so, as the intake and the nightly run give it (their logs stay English):
