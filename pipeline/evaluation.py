@@ -257,7 +257,10 @@ def score_document(report: EvalReport, scan_name: str, truth: dict, document: Do
             score.per_rotation[doc_type][truth["rotation"]].add(document.rotation == truth["rotation"])
     uncertain = set(truth.get("uncertain", []))
     expected_fields = truth.get("fields", {})
-    flagged = set(document.needs_review)
+    # A field a failing check names waits for a person too: the check's other fields are queued, and once
+    # they are settled the check itself is (pipeline/checks.py), with the missing field's label on the page.
+    flagged = set(document.needs_review) | {name for check in document.checks if not check.ok
+                                            and check.check not in document.settled_checks for name in check.fields}
     confirmed = {name for check in document.checks if check.ok and check.check in ARITHMETIC_CHECKS
                  for name in check.fields}
 

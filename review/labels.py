@@ -150,6 +150,8 @@ def reason(text: str | None) -> str:
             return chinese.format(**{key: _named_fields(value) if key == "fields" else value
                                      for key, value in match.groupdict().items()})
     named = check_detail(text)  # Chinese text naming checks or fields by their codes
+    if re.search(r"[\u4e00-\u9fff]", named):  # written in Chinese (a person's reason, a page named by its file)
+        return named
     return named if not re.search(r"[A-Za-z]{2,}", named) else "其他原因（详见系统日志）"
 
 
