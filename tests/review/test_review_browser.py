@@ -18,7 +18,8 @@ import pytest
 import uvicorn
 
 from review.app import create_app
-from tests.review.helpers import CLERK, SECRET, field_id, misread, packet_id
+from tests.review.helpers import CLERK, SECRET, SUPERVISOR, field_id, misread, packet_id
+from tests.samples import run_claims
 from tests.review.test_security import ATTRIBUTE, SCRIPT, plant_payloads
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -129,6 +130,30 @@ def test_a_clerk_corrects_a_misread_total_and_sees_the_decision_change(live_app,
     assert anonymous.request.get("/pages/1/image").status == 401
     assert anonymous.request.get(f"/fields/{field_id(url, FIRST, 'receipt', 'total')}/crop").status == 401
     anonymous.close()
+
+
+def test_a_supervisor_overrides_a_claim_in_the_browser_and_its_letter_prints(live_app, review_home, browser,
+                                                                            screenshots):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000}, base_url=live_app)
+    page.goto("/login")
+    page.fill("input[name=username]", SUPERVISOR[0])
+    page.fill("input[name=password]", SUPERVISOR[1])
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/")
+    page.goto(f"/claims/{packet_id(review_home.db_url, FIRST)}")
+    claim_id = page.locator("h1").inner_text().split()[0]
+    page.select_option("#override select[name=status]", "approved")
+    page.fill("#override input[name=payable]", "400.00")
+    page.fill("#override input[name=reason]", "经核实诊查费属急诊抢救，予以赔付")
+    page.click("#override button[type=submit]")
+    page.wait_for_url("**/claims/*")
+    assert page.locator("#claim-status").inner_text() == "批准"
+    assert page.locator("#claim-payable").inner_text() == "¥400.00"
+    page.screenshot(path=str(screenshots / "claim-overridden.png"), full_page=True)
+
+    letter = run_claims("letter", claim_id, "--db", review_home.db_url, home=review_home.home)
+    assert letter.returncode == 0, letter.stderr
+    assert "经核实诊查费属急诊抢救，予以赔付" in letter.stdout and "400.00" in letter.stdout
 
 
 def test_script_planted_in_ocr_text_and_reasons_never_runs(live_app, review_home, browser):
