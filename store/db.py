@@ -46,6 +46,12 @@ def get_engine(url: str) -> Engine:
     return _engines[url]
 
 
+def close_idle_connections() -> None:
+    """Close the pooled connections of every database this process has open; the engines stay usable."""
+    for engine in list(_engines.values()):
+        engine.dispose()
+
+
 def dispose_engine(url: str) -> None:
     """Close the pooled connections of a database this process has open."""
     engine = _engines.pop(url, None)

@@ -23,6 +23,17 @@ from tests.samples import (
 )
 
 
+@pytest.fixture(autouse=True)
+def idle_database_connections_closed():
+    """Each test makes its own databases, and this process keeps an engine (a pool of connections) per
+    database URL: closing the idle ones after every test keeps PostgreSQL's connection limit for the
+    tests still to come. The engines stay usable; they connect again when asked."""
+    yield
+    from store.db import close_idle_connections
+
+    close_idle_connections()
+
+
 @pytest.fixture(scope="session")
 def calibration_receipts():
     receipts = sorted(CALIBRATION.glob("*.jpg"))
