@@ -159,13 +159,14 @@ def _common_options(parser: argparse.ArgumentParser, database: bool = True, ocr:
         parser.add_argument("--db", metavar="URL", help="database URL (default: SQLite under CLAIMS_HOME)")
 
 
-def _settings(args):
+def _settings(args, long_running: bool = False):
     from flows.settings import load_settings, open_database, prepare_environment
 
     settings = load_settings(args.home, getattr(args, "db", None), getattr(args, "ocr_engine", None))
     prepare_environment(settings)
     if hasattr(args, "db"):  # a command that uses the database: a wrong URL is told now, as a setting
-        open_database(settings.db_url)
+        # A watcher or server started while the database is away waits for it, as it does later on.
+        open_database(settings.db_url, connect=not long_running)
     return settings
 
 
@@ -301,7 +302,7 @@ def _watch(args) -> int:
         raise BadInputError(f"{args.inbox}: not a folder")
     if args.settle_seconds < 0 or args.poll_seconds <= 0:
         raise BadInputError("--settle-seconds must be ≥ 0 and --poll-seconds > 0")
-    settings = _settings(args)
+    settings = _settings(args, long_running=True)
     import signal
 
     from flows.watch import watch
@@ -329,7 +330,7 @@ def _iso_date(text: str):
 def _serve(args) -> int:
     if not args.inbox.is_dir():
         raise BadInputError(f"{args.inbox}: not a folder")
-    settings = _settings(args)
+    settings = _settings(args, long_running=True)
     from flows.serve import serve_intake
 
     serve_intake(args.inbox, settings.claims_home, settings.db_url, args.settle_seconds, args.poll_seconds,

@@ -84,8 +84,10 @@ def _config_file(home: Path) -> dict:
     return config
 
 
-def open_database(url: str) -> None:
-    """Connect (and migrate) once: a URL that cannot work is a configuration error, told in one line."""
+def open_database(url: str, connect: bool = True) -> None:
+    """Connect (and migrate) once: a URL that cannot work is a configuration error, told in one line.
+    `connect=False` (long-running services, which wait out a database that is away) checks only that
+    the URL is one and that its driver is installed."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
@@ -97,7 +99,7 @@ def open_database(url: str) -> None:
         raise ConfigurationError("the database URL is not a URL like sqlite:///path or "
                                  "postgresql://user@host/database") from None
     try:
-        get_engine(url)
+        get_engine(url) if connect else make_url(url).get_dialect()
     except (NoSuchModuleError, ImportError) as error:
         raise ConfigurationError(f"database {shown}: no driver for it ({type(error).__name__})") from None
     except (DBAPIError, ArgumentError) as error:
