@@ -15,6 +15,9 @@ import urllib.request
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="claims-tests-prefect-"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# The ephemeral server Prefect starts for in-process flows is given 240 s, not its default 20 s:
+# on two loaded cores (OCR tests beside it) it can take longer than 20 s to come up.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "240")
 
 import pytest
 
