@@ -57,6 +57,21 @@ POSTGRES_URL = os.environ.get("CLAIMS_TEST_POSTGRES_URL")  # a server the tests 
 DATABASES = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
+def database_connections() -> int | None:
+    """Connections open on the PostgreSQL test server (None without one): what a test that timed out
+    may have been waiting for."""
+    if not POSTGRES_URL:
+        return None
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES_URL)
+    try:
+        with admin.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM pg_stat_activity")).scalar_one()
+    finally:
+        admin.dispose()
+
+
 def db_url_of(home: Path) -> str:
     """The database a CLAIMS_HOME uses (its claims.toml, else SQLite inside it)."""
     from flows.settings import load_settings
@@ -136,10 +151,11 @@ def packets_in_db(home: Path) -> list:
         return list(session.exec(select(Packet)).all())
 
 
-def wait_until(condition, timeout: float, what: str) -> None:
+def wait_until(condition, timeout: float, what: str, explain=None) -> None:
+    """Wait for `condition`; on a timeout, `explain()` says what the system was doing instead."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
+    raise AssertionError(f"timed out waiting for {what}" + (f"; {explain()}" if explain else ""))

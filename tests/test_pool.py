@@ -13,7 +13,9 @@ from sqlmodel import Session, select
 
 from store.db import get_engine
 from store.models import Decision
-from tests.samples import ROOT, SAMPLES, db_url_of, inbox_is_empty, new_home, packets_in_db, wait_until
+from tests.samples import (
+    ROOT, SAMPLES, database_connections, db_url_of, inbox_is_empty, new_home, packets_in_db, wait_until,
+)
 
 PACKETS = ("02_under_deductible", "03_missing_detail_list")
 
@@ -68,7 +70,17 @@ def test_two_workers_of_a_work_pool_decide_every_packet_once(tmp_path, database)
         def all_decided() -> bool:
             return sorted(p.name for p in packets_in_db(home) if p.status == "decided") == sorted(PACKETS)
 
-        wait_until(all_decided, 600, "both packets decided through the pool")
+        def where_things_stand() -> str:
+            packets = sorted((p.name, p.status) for p in packets_in_db(home))
+            runs = sorted((run["name"], run["state_name"]) for run in _flow_runs(api_url, "intake-taken-packet"))
+            dispatches = [run["state_name"] for run in _flow_runs(api_url, "dispatch-inbox")]
+            waiting = sorted(path.name for path in inbox.rglob("*") if path.parent.name == "processing")
+            return (f"packets {packets}; intake runs {runs}; dispatch runs by state "
+                    f"{ {state: dispatches.count(state) for state in set(dispatches)} }; taken {waiting}; "
+                    f"quarantined {sorted(p.name for p in (home / 'quarantine').rglob('*'))}; "
+                    f"database connections {database_connections()}")
+
+        wait_until(all_decided, 600, "both packets decided through the pool", where_things_stand)
         wait_until(lambda: inbox_is_empty(inbox), 60, "the inbox emptied")
         with Session(get_engine(db_url_of(home))) as session:
             decisions = session.exec(select(Decision).where(Decision.current)).all()
@@ -78,6 +90,8 @@ def test_two_workers_of_a_work_pool_decide_every_packet_once(tmp_path, database)
         assert {run["work_pool_name"] for run in intake_runs} == {"mailroom"}
     finally:
         stderr = [_stop(process) for process in reversed(processes)]
+        for text in stderr:  # pytest shows it when the test fails
+            print(text[-4000:])
     assert not any("Traceback" in text for text in stderr[:-1]), stderr
 
 
