@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from extractors.bank_book import BankBookExtractor
 from extractors.detail_list import DetailListExtractor, InpatientFeeDetailExtractor
 from extractors.discharge_summary import DischargeSummaryExtractor
@@ -11,6 +13,7 @@ from extractors.model import Document, OcrPage
 from extractors.receipt import ReceiptExtractor
 from extractors.settlements import (InsuranceReimbursementListExtractor, LocalSubsidyListExtractor,
                                     OtherInsurerSettlementExtractor, UnionSettlementExtractor)
+from pipeline.normalize import as_printed
 
 EXTRACTORS = (
     ReceiptExtractor(),
@@ -40,14 +43,21 @@ def classify(page: OcrPage) -> tuple[str, float]:
     return best_type, round(confidence, 4)
 
 
+def as_read(page: OcrPage) -> OcrPage:
+    """The page with OCR's certain misreads of printed text undone in every line (see `as_printed`)."""
+    return replace(page, lines=tuple(replace(line, text=as_printed(line.text)) for line in page.lines))
+
+
 def regions_to_reread(page: OcrPage) -> list:
     """What the page's extractor asks the reading stage to read again (a second look), if anything."""
+    page = as_read(page)
     doc_type, _ = classify(page)
     extractor = next((e for e in EXTRACTORS if e.doc_type == doc_type), None)
     return extractor.regions_to_reread(page) if extractor is not None and hasattr(extractor, "regions_to_reread") else []
 
 
 def extract(page: OcrPage) -> Document:
+    page = as_read(page)
     doc_type, confidence = classify(page)
     for extractor in EXTRACTORS:
         if extractor.doc_type == doc_type:

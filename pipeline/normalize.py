@@ -6,6 +6,8 @@ import re
 import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from importlib.resources import files
 
 CENT = Decimal("0.01")
 
@@ -14,6 +16,47 @@ def clean_text(text: str) -> str:
     """Full-width forms folded to ASCII (NFKC), spaces removed, lookalike colons unified."""
     text = unicodedata.normalize("NFKC", text)
     return re.sub(r"\s+", "", text).replace("：", ":")
+
+
+# --- what OCR misreads in printed Chinese ---------------------------------
+
+# A lowercase "o" right after a Chinese character, ending the line or followed by one, is a misread 。
+_FULL_STOP_AS_O = re.compile(r"(?<=[\u4e00-\u9fff])o(?=$|[\u4e00-\u9fff])")
+# "m1" right after a number, as in 10m1: the unit ml with its l read as 1.
+_MILLILITRE_AS_M1 = re.compile(r"(?<=\d)m1(?![\d.])")
+
+
+@lru_cache(maxsize=1)
+def _traditional_forms() -> dict[int, str]:
+    """Traditional characters OCR may give for simplified ones, each with its one simplified form.
+
+    From OpenCC's TSCharacters table, keeping a character only when its simplified form is
+    unambiguous and the character itself is not a simplified character (not in GB 2312, which
+    holds simplified characters only): 著 and 乾 stay, 黃 and 奧 become 黄 and 奥."""
+    table = {}
+    for entry in (files("opencc_purepy") / "dicts" / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+        traditional, _, simplified = entry.partition("\t")
+        forms = simplified.split()
+        if len(traditional) == 1 and len(forms) == 1 and forms[0] != traditional \
+                and not _in_gb2312(traditional) and _in_gb2312(forms[0]):
+            table[ord(traditional)] = forms[0]
+    return table
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def as_printed(text: str) -> str:
+    """A line of Shanghai paperwork as printed, where OCR's commonest misreads of it are certain:
+    traditional forms of simplified characters, 。 read as o, ml read as m1."""
+    text = text.translate(_traditional_forms())
+    text = _FULL_STOP_AS_O.sub("。", text)
+    return _MILLILITRE_AS_M1.sub("ml", text)
 
 
 def money_text(amount: Decimal) -> str:

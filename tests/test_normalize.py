@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, strategies as st
 
-from pipeline.normalize import (id_check_digit, id_number_problem, mask_id_number, parse_amount_in_words,
-                                parse_date, parse_money)
+from pipeline.normalize import (as_printed, id_check_digit, id_number_problem, mask_id_number,
+                                parse_amount_in_words, parse_date, parse_money)
 
 
 @pytest.mark.parametrize("words, amount", [
@@ -88,3 +88,22 @@ def test_a_number_with_its_computed_check_digit_passes_unless_the_birth_date_is_
 
 def test_masked_id_numbers_keep_nothing_that_identifies():
     assert mask_id_number("310101198103152316") == "310**************6"
+
+
+@pytest.mark.parametrize("read, printed", [
+    ("咳黃白色黏痰", "咳黄白色黏痰"),            # a traditional form of a simplified character
+    ("奧美拉唑肠溶胶囊", "奥美拉唑肠溶胶囊"),
+    ("规律作息o", "规律作息。"),                # the full stop read as a letter o
+    ("作息o复诊", "作息。复诊"),
+    ("盐酸氨溴索口服液10m1 tid", "盐酸氨溴索口服液10ml tid"),
+])
+def test_ocrs_certain_misreads_of_printed_chinese_are_undone(read, printed):
+    assert as_printed(read) == printed
+
+
+@pytest.mark.parametrize("text", [
+    "显著", "著名", "乾隆",     # simplified characters that OpenCC also lists as traditional ones
+    "O型血", "Rh(D)阳性", "no", "10m12", "¥1,250.00", "310101199001011234", "2025年03月04日",
+])
+def test_text_that_may_be_printed_so_is_left_as_it_is(text):
+    assert as_printed(text) == text
