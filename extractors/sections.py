@@ -11,7 +11,7 @@ import numpy as np
 from extractors.base import SpecExtractor
 from extractors.layout import lines_right_of, union_box
 from extractors.model import Document, Field, OcrPage
-from pipeline.normalize import clean_text
+from pipeline.normalize import as_printed, clean_text
 from pipeline.ocr import TextLine
 
 _SIGNATURE_INK_SHARE = 0.004  # stroke pixels beside the label: a handwritten signature
@@ -100,7 +100,7 @@ class SectionedExtractor(SpecExtractor):
             used.setdefault(name, []).extend([line, *lines])
         sections = {}
         for name, texts in parts.items():
-            text = "".join(texts).strip()  # a section's printed lines, joined
+            text = as_printed("".join(texts).strip())  # a section's printed lines, joined (。 may wrap alone)
             if text:
                 confidence = min(l.confidence for l in used[name])
                 sections[name] = Field(text, confidence, page.index, union_box(l.box for l in used[name]))
