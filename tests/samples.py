@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -110,25 +111,47 @@ def create_postgres_database(template: str | None = None) -> str:
 
 # --- the watch folder, run as a user runs it ----------------------------------------------
 
+def start_logged(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """A long-running process of the project, in a process group of its own, its output going to files.
+
+    Never to a pipe that nobody reads while it runs: a chatty process (Prefect logs every flow run)
+    fills a pipe's 64 KiB and then stalls at its next write, which a test sees as the system hanging."""
+    folder = Path(tempfile.mkdtemp(prefix="claims-test-process-"))
+    out, err = (open(folder / name, "w+", encoding="utf-8") for name in ("stdout", "stderr"))
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, text=True, start_new_session=True)
+    process.output_files = (out, err)
+    return process
+
+
+def output_of(process: subprocess.Popen, timeout: float) -> tuple[str, str]:
+    """What a process from `start_logged` wrote (stdout, stderr), once it has ended."""
+    process.wait(timeout=timeout)
+    texts = []
+    for handle in process.output_files:
+        handle.seek(0)
+        texts.append(handle.read())
+        handle.close()
+    return texts[0], texts[1]
+
+
 def start_watcher(inbox: Path, home: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """`claims watch INBOX` in a process group of its own: a test can kill it together with its
     Prefect server, as a dying machine would."""
     env = {**os.environ, "CLAIMS_HOME": str(home), **(env or {})}
-    return subprocess.Popen([sys.executable, "-m", "flows.cli", "watch", str(inbox), "--settle-seconds", "1",
-                             "--poll-seconds", "0.2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return start_logged([sys.executable, "-m", "flows.cli", "watch", str(inbox), "--settle-seconds", "1",
+                         "--poll-seconds", "0.2"], env)
 
 
 def stop_watcher(watcher: subprocess.Popen) -> tuple[str, str]:
     """SIGTERM (the watcher finishes the packet in hand, then stops); what it printed."""
     os.killpg(watcher.pid, signal.SIGTERM)
-    return watcher.communicate(timeout=120)
+    return output_of(watcher, timeout=120)
 
 
 def kill_watcher(watcher: subprocess.Popen) -> tuple[str, str]:
     """SIGKILL to the watcher and everything it started, as when the machine dies; what it printed."""
     os.killpg(watcher.pid, signal.SIGKILL)
-    return watcher.communicate(timeout=60)
+    return output_of(watcher, timeout=60)
 
 
 def inbox_is_empty(inbox: Path) -> bool:

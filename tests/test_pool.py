@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from store.db import get_engine
 from store.models import Decision
 from tests.samples import (
-    ROOT, SAMPLES, database_connections, db_url_of, inbox_is_empty, new_home, packets_in_db, wait_until,
+    SAMPLES, database_connections, db_url_of, inbox_is_empty, new_home, output_of, packets_in_db, start_logged,
+    wait_until,
 )
 
 PACKETS = ("02_under_deductible", "03_missing_detail_list")
@@ -26,18 +27,14 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _started(command: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-
-
 def _stop(process: subprocess.Popen) -> str:
+    """SIGTERM, then SIGKILL if it has not ended in a minute; what it wrote to stderr."""
     os.killpg(process.pid, signal.SIGTERM)
     try:
-        return process.communicate(timeout=60)[1]
+        return output_of(process, timeout=60)[1]
     except subprocess.TimeoutExpired:  # Prefect's worker may take longer to wind down
         os.killpg(process.pid, signal.SIGKILL)
-        return process.communicate(timeout=30)[1]
+        return output_of(process, timeout=30)[1]
 
 
 def _flow_runs(api_url: str, deployment_flow: str) -> list[dict]:
@@ -56,14 +53,14 @@ def test_two_workers_of_a_work_pool_decide_every_packet_once(tmp_path, database)
     # One shared Prefect server, as on several machines; its own state, apart from other tests'.
     env = {**os.environ, "CLAIMS_HOME": str(home), "PREFECT_HOME": str(tmp_path / "prefect"),
            "PREFECT_API_URL": api_url, "PREFECT_WORKER_QUERY_SECONDS": "2"}
-    server = _started([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+    server = start_logged([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                       env)
     processes = [server]
     try:
         wait_until(lambda: _healthy(api_url), 180, "the Prefect server")
-        processes.append(_started([sys.executable, "-m", "flows.cli", "serve", str(inbox), "--work-pool", "mailroom",
+        processes.append(start_logged([sys.executable, "-m", "flows.cli", "serve", str(inbox), "--work-pool", "mailroom",
                                    "--poll-seconds", "3", "--settle-seconds", "1"], env))
-        processes.append(_started([sys.executable, "-m", "prefect", "worker", "start", "--pool", "mailroom"], env))
+        processes.append(start_logged([sys.executable, "-m", "prefect", "worker", "start", "--pool", "mailroom"], env))
         for name in PACKETS:
             shutil.copytree(SAMPLES / name, inbox / name, ignore=shutil.ignore_patterns("*.json"))
 

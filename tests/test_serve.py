@@ -11,15 +11,14 @@ from sqlmodel import Session, select
 
 from store.db import get_engine
 from store.models import Packet
-from tests.samples import ROOT, SAMPLES, db_url_of
+from tests.samples import SAMPLES, db_url_of, output_of, start_logged
 
 
 def test_served_watch_deployment_takes_a_dropped_packet(tmp_path):
     inbox, home = tmp_path / "inbox", tmp_path / "home"
     inbox.mkdir()
-    server = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", str(inbox), "--poll-seconds", "5",
-                               "--settle-seconds", "1"], cwd=ROOT, env={**os.environ, "CLAIMS_HOME": str(home)},
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    server = start_logged([sys.executable, "-m", "flows.cli", "serve", str(inbox), "--poll-seconds", "5",
+                           "--settle-seconds", "1"], {**os.environ, "CLAIMS_HOME": str(home)})
     try:
         shutil.copytree(SAMPLES / "03_missing_detail_list", inbox / "03_missing_detail_list",
                         ignore=shutil.ignore_patterns("*.json"))
@@ -35,7 +34,7 @@ def test_served_watch_deployment_takes_a_dropped_packet(tmp_path):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
-            server.communicate(timeout=60)
+            output_of(server, timeout=60)
         except subprocess.TimeoutExpired:  # Prefect's runner may take longer to wind down
             os.killpg(server.pid, signal.SIGKILL)
-            server.communicate(timeout=30)
+            output_of(server, timeout=30)
