@@ -354,6 +354,7 @@ def _nightly(args) -> int:
 
 def _letter(args) -> int:
     import adjudicator
+    from flows.desk import letter_originals
     from store import repository
     from store.db import session_scope
 
@@ -363,7 +364,8 @@ def _letter(args) -> int:
         if decision is None:
             raise BadInputError(f"no decided claim {args.claim_id}")
         claim, outcome = decision.claim, decision.decision
-    print(adjudicator.member_letter_from_json(claim, outcome, settings.contact), end="")
+        originals = letter_originals(session, decision.packet_id)  # M2.9: the member asked for them back
+    print(adjudicator.member_letter_from_json(claim, outcome, settings.contact, originals), end="")
     return 0
 
 
