@@ -243,14 +243,13 @@ def ask_for_documents(db_url: str, packet_id: int, document: str, reason: str, a
         return _audit(session, packet, "documents_requested", actor, reason, new_value=document)
 
 
-def documents_received(db_url: str, request_id: int, actor: str) -> AuditEntry:
+def documents_received(db_url: str, packet_id: int, request_id: int, actor: str) -> AuditEntry:
     """The clerk has the material asked for: the request closes; the caller decides the claim again."""
     with session_scope(db_url) as session:
+        packet = _packet(session, packet_id)  # first: a second clerk's click waits here, then sees this one
         request = session.get(DocumentRequest, request_id)
-        if request is None:
-            raise DeskError(f"document request {request_id} does not exist")
-        packet = _packet(session, request.packet_id)
-        session.refresh(request)  # as it is now that the packet is ours
+        if request is None or request.packet_id != packet_id:
+            raise DeskError("此案件没有这项补充材料要求")
         if request.status != "open":
             raise DeskError("此补充材料要求已不再待补（已收到或已过期）")
         request.status, request.closed_by, request.closed_at = "received", actor, utcnow()
