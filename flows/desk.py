@@ -46,6 +46,12 @@ class DeskError(ClaimsError):
     code = "DESK_REFUSED"
 
 
+class DeskNotFoundError(ClaimsError):
+    """The packet or request a desk action names does not exist."""
+
+    code = "NOT_FOUND"
+
+
 # --- originals sent back (M2.9) ------------------------------------------------------------
 
 
@@ -97,7 +103,7 @@ def _packet(session: Session, packet_id: int) -> Packet:
     repository.lock_packet(session, packet_id)
     packet = session.get(Packet, packet_id)
     if packet is None:
-        raise DeskError(f"packet {packet_id} does not exist")
+        raise DeskNotFoundError(f"packet {packet_id} does not exist")
     return packet
 
 
@@ -151,10 +157,15 @@ def record_enclosures(db_url: str, packet_id: int, receipt_copy: bool, envelope:
                       new_value=f"复印件{'有' if receipt_copy else '无'}，信封{'有' if envelope else '无'}")
 
 
-def mark_originals_sent(db_url: str, packet_id: int, sent_on: date, actor: str) -> AuditEntry:
-    """The originals went out in the member's envelope: only once the claim is decided, and only once."""
+def mark_originals_sent(db_url: str, packet_id: int, sent_on_text: str, actor: str) -> AuditEntry:
+    """The originals went out in the member's envelope (`sent_on_text`: the day, YYYY-MM-DD): only once the
+    claim is decided, and only once."""
     with session_scope(db_url) as session:
         packet = _packet(session, packet_id)
+        try:
+            sent_on = date.fromisoformat(sent_on_text.strip())
+        except ValueError:
+            raise BadInputError("请填写寄回日期") from None
         standing = originals_standing(session, packet)
         if standing is None or not standing.checked or standing.refused:
             raise DeskError("此案件没有待退回的收据原件")
@@ -226,12 +237,12 @@ def letter_originals(session: Session, packet_id: int) -> LetterOriginals | None
 def ask_for_documents(db_url: str, packet_id: int, document: str, reason: str, actor: str) -> AuditEntry:
     """Store the request and its audit row; the caller decides the claim again (it becomes pending)."""
     document, reason = " ".join(document.split()), " ".join(reason.split())
-    if not document:
-        raise BadInputError("请填写需要补充的材料，例如：病历原件")
-    if not reason:
-        raise BadInputError("请填写要求补充材料的原因")
     with session_scope(db_url) as session:
         packet = _packet(session, packet_id)
+        if not document:
+            raise BadInputError("请填写需要补充的材料，例如：病历原件")
+        if not reason:
+            raise BadInputError("请填写要求补充材料的原因")
         if repository.current_decision(session, packet_id) is None:
             raise DeskError("此案件尚无裁定（材料不全以致无法成案），无法要求补充材料")
         if packet.status == "expired":
@@ -249,7 +260,7 @@ def documents_received(db_url: str, packet_id: int, request_id: int, actor: str)
         packet = _packet(session, packet_id)  # first: a second clerk's click waits here, then sees this one
         request = session.get(DocumentRequest, request_id)
         if request is None or request.packet_id != packet_id:
-            raise DeskError("此案件没有这项补充材料要求")
+            raise DeskNotFoundError(f"packet {packet_id} has no document request {request_id}")
         if request.status != "open":
             raise DeskError("此补充材料要求已不再待补（已收到或已过期）")
         request.status, request.closed_by, request.closed_at = "received", actor, utcnow()

@@ -1,7 +1,8 @@
 """The mailroom desk in the review app (flows/desk.py does the work):
 
   /claims/{id} (a section)     return the originals (M2.9): set or unset, what came with it; ask for
-                               further material (M2.7) and mark it received (the claim is decided again)
+                               further material (M2.7) and mark it received (the claim is decided again);
+                               its forms post to /desk/{id}/...
   /originals                   the originals members asked back: to check, to send, not returned, sent
   /upload                      drag a packet (files, or one PDF/TIFF stack) into the inbox; this clerk's
                                uploads with their claims once decided
@@ -92,9 +93,15 @@ def add_routes(app: FastAPI, db_url: str, claims_home: Path, inbox: Path | None,
         _, csrf = current_user(request)
         return render(request, "desk_refused.html", user, csrf, status_code=422, error=error.message, back=back)
 
+    def found(change):
+        try:
+            return change()
+        except desk.DeskNotFoundError as missing:
+            raise service.NotFoundError(missing.message) from None
+
     def claim_change(request: Request, user: ReviewUser, packet_id: int, change, done: str, redecide: bool = False):
         try:
-            entry = change()
+            entry = found(change)
         except (BadInputError, desk.DeskError) as exc:
             return refused(request, user, exc, f"/claims/{packet_id}#desk")
         after = f"&after={service.redecide_and_audit(db_url, entry).caused_by}" if redecide else ""
@@ -102,41 +109,37 @@ def add_routes(app: FastAPI, db_url: str, claims_home: Path, inbox: Path | None,
 
     # --- on a claim --------------------------------------------------------------
 
-    @app.post("/claims/{packet_id}/originals/requested")
+    @app.post("/desk/{packet_id}/originals/requested")
     async def originals_requested(request: Request, packet_id: RecordId):
         user, form = await posted_form(request)
         wanted = form.get("requested") == "1"
         return claim_change(request, user, packet_id, lambda: desk.set_return_requested(
             db_url, packet_id, wanted, user.username), "requested" if wanted else "unrequested")
 
-    @app.post("/claims/{packet_id}/originals/enclosures")
+    @app.post("/desk/{packet_id}/originals/enclosures")
     async def originals_enclosures(request: Request, packet_id: RecordId):
         user, form = await posted_form(request)
         return claim_change(request, user, packet_id, lambda: desk.record_enclosures(
             db_url, packet_id, form.get("receipt_copy") == "1", form.get("envelope") == "1", user.username),
             "enclosures")
 
-    @app.post("/claims/{packet_id}/originals/sent")
+    @app.post("/desk/{packet_id}/originals/sent")
     async def originals_sent(request: Request, packet_id: RecordId):
         user, form = await posted_form(request)
         try:
-            sent_on = date.fromisoformat(str(form.get("sent_on", "")))
-        except ValueError:
-            return refused(request, user, BadInputError("请填写寄回日期"), "/originals")
-        try:
-            desk.mark_originals_sent(db_url, packet_id, sent_on, user.username)
+            found(lambda: desk.mark_originals_sent(db_url, packet_id, str(form.get("sent_on", "")), user.username))
         except (BadInputError, desk.DeskError) as exc:
             return refused(request, user, exc, "/originals")
         return RedirectResponse("/originals?done=sent", status_code=303)
 
-    @app.post("/claims/{packet_id}/documents/ask")
+    @app.post("/desk/{packet_id}/documents/ask")
     async def documents_ask(request: Request, packet_id: RecordId):
         user, form = await posted_form(request)
         return claim_change(request, user, packet_id, lambda: desk.ask_for_documents(
             db_url, packet_id, str(form.get("document", "")), str(form.get("reason", "")), user.username), "asked",
             redecide=True)
 
-    @app.post("/claims/{packet_id}/documents/{request_id}/received")
+    @app.post("/desk/{packet_id}/documents/{request_id}/received")
     async def documents_received(request: Request, packet_id: RecordId, request_id: RecordId):
         user, _form = await posted_form(request)
         return claim_change(request, user, packet_id, lambda: desk.documents_received(

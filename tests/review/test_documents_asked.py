@@ -23,7 +23,7 @@ REASON = "门诊病历复印件字迹不清，需核对原件"
 
 def ask(client, pid: int, document: str = "病历原件", reason: str = REASON):
     page = client.get(f"/claims/{pid}")
-    return client.post(f"/claims/{pid}/documents/ask", data={"csrf": csrf_of(page.text), "document": document,
+    return client.post(f"/desk/{pid}/documents/ask", data={"csrf": csrf_of(page.text), "document": document,
                                                                "reason": reason}, follow_redirects=False)
 
 
@@ -61,7 +61,7 @@ def test_a_claim_asked_for_the_records_original_waits_and_the_letter_and_report_
     with session_scope(review_home.db_url) as session:
         request_id = repository.document_requests(session, pid)[0].id
     page = client.get(f"/claims/{pid}")
-    response = client.post(f"/claims/{pid}/documents/{request_id}/received", data={"csrf": csrf_of(page.text)},
+    response = client.post(f"/desk/{pid}/documents/{request_id}/received", data={"csrf": csrf_of(page.text)},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
     decision = current_decision(review_home.db_url, PACKET)

@@ -37,7 +37,7 @@ def tick_cover_sheet(db_url: str, packet_name: str) -> int:
 
 def post(client, pid: int, action: str, **data):
     page = client.get(f"/claims/{pid}")
-    return client.post(f"/claims/{pid}/originals/{action}", data={"csrf": csrf_of(page.text), **data},
+    return client.post(f"/desk/{pid}/originals/{action}", data={"csrf": csrf_of(page.text), **data},
                        follow_redirects=False)
 
 
@@ -77,7 +77,7 @@ def test_originals_ticked_on_the_cover_sheet_are_listed_after_the_decision_until
     assert [(r["claim_id"], r["receipts"]) for r in facts["originals_to_return"]] == [(claim_id, [RECEIPT_OF[TICKED]])]
     assert "审核完成后,我们将用您提供的信封寄回收据原件(条款 M2.9)" in letter_of(review_home, TICKED)
 
-    response = client.post(f"/claims/{pid}/originals/sent", data={"csrf": csrf_of(listed), "sent_on": "2026-12-03"},
+    response = client.post(f"/desk/{pid}/originals/sent", data={"csrf": csrf_of(listed), "sent_on": "2026-12-03"},
                            follow_redirects=False)
     assert response.status_code == 303, response.text
     assert "已于 2026-12-03 寄回" in client.get("/originals").text
@@ -86,7 +86,7 @@ def test_originals_ticked_on_the_cover_sheet_are_listed_after_the_decision_until
     assert "收据原件已于2026年12月3日用您提供的信封寄回" in letter_of(review_home, TICKED)
     _, facts = report_of(review_home)
     assert facts["originals_to_return"] == []
-    again = client.post(f"/claims/{pid}/originals/sent", data={"csrf": csrf_of(listed), "sent_on": "2026-12-04"},
+    again = client.post(f"/desk/{pid}/originals/sent", data={"csrf": csrf_of(listed), "sent_on": "2026-12-04"},
                         follow_redirects=False)
     assert again.status_code == 422 and "收据原件已于 2026-12-03 寄回" in again.text
 
@@ -103,7 +103,7 @@ def test_originals_asked_without_the_stamped_envelope_are_not_returned_and_the_l
     assert "依 M2.9 不予退回" in client.get("/originals").text
     letter = letter_of(review_home, ASKED_BY_CLERK)
     assert "因您未提供贴有4.2元邮票并写明收件人地址及邮编的信封,依条款 M2.9,相关材料不予退回" in letter
-    refused = client.post(f"/claims/{pid}/originals/sent", data={"csrf": csrf_of(page), "sent_on": "2026-12-03"},
+    refused = client.post(f"/desk/{pid}/originals/sent", data={"csrf": csrf_of(page), "sent_on": "2026-12-03"},
                           follow_redirects=False)
     assert refused.status_code == 422
     _, facts = report_of(review_home)
@@ -132,6 +132,6 @@ def test_originals_are_not_marked_sent_before_the_claim_is_decided(client, revie
     assert post(client, pid, "enclosures", receipt_copy="1", envelope="1").status_code == 303
     assert "随附材料齐全，待审核完成" in client.get("/originals").text
     page = client.get("/originals").text
-    refused = client.post(f"/claims/{pid}/originals/sent", data={"csrf": csrf_of(page), "sent_on": date.today().isoformat()},
+    refused = client.post(f"/desk/{pid}/originals/sent", data={"csrf": csrf_of(page), "sent_on": date.today().isoformat()},
                           follow_redirects=False)
     assert refused.status_code == 422 and "尚未审核完成" in refused.text
