@@ -36,7 +36,7 @@ from store import repository
 from store.db import session_scope
 from store.models import AuditEntry, DocumentRequest, OriginalsReturn, Packet, Upload, utcnow
 
-ORIGINALS_CLAUSE, REQUESTS_CLAUSE = "M2.9", "M2.7"
+ORIGINALS_CLAUSE = "M2.9"
 UPLOAD_PREFIX = "upload"
 
 

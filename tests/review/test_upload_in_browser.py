@@ -42,6 +42,7 @@ def desk_home(tmp_path, database):
     return home, db_url, inbox
 
 
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 def test_a_clerk_drags_a_packet_into_the_browser_and_sees_its_decision(desk_home):
     home, db_url, inbox = desk_home
     scans = sorted(PACKET.glob("*.jpg"))
