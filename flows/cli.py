@@ -120,7 +120,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="create a user (password asked twice on the terminal) and exit")
     review.add_argument("--role", choices=("clerk", "supervisor"), default="clerk")
     review.add_argument("--inbox", type=Path, metavar="INBOX",
-                        help="the watch folder a supervisor releases quarantined packets into (without it: no release)")
+                        help="the watch folder quarantined packets are released into and clerks' uploads go into "
+                             "(without it: neither)")
     _common_options(review, ocr=False)
     review.set_defaults(handler=_review)
 
