@@ -181,11 +181,20 @@ class Claim:
     ledger: Ledger = Ledger()  # of the policy year of the claim's first visit
     policy_year_start: date | None = None  # any policy year's start: the member's years run on from it
     other_year_ledgers: tuple[tuple[date, Ledger], ...] = ()  # of the later years a claim's visits reach
+    requested_documents: tuple["RequestedDocument", ...] = ()  # further material the insurer asked for (M2.7)
 
     def ledger_of(self, year_start: date, claim_year: date) -> Ledger:
         if year_start == claim_year:
             return self.ledger
         return dict(self.other_year_ledgers).get(year_start, Ledger())
+
+
+@dataclass(frozen=True)
+class RequestedDocument:
+    """Material the insurer asked the member for beyond the required documents (M2.7), and why."""
+
+    document: str  # as the member reads it, e.g. 病历原件
+    reason: str
 
 
 # --- validation -------------------------------------------------------------
@@ -284,6 +293,14 @@ def _list_of(read_one: Callable[[Any, str], Any]) -> Callable[[Any, str], tuple]
             raise BadInputError(f"'{path}' must be a list, got {_json_type(value)}")
         return tuple(read_one(element, f"{path}[{index}]") for index, element in enumerate(value))
     return read
+
+
+def _requested_document(value: Any, path: str) -> RequestedDocument:
+    fields = _Fields(value, path, ("document", "reason"))
+    document, reason = fields.require("document", _text).strip(), fields.require("reason", _text).strip()
+    if not document or not reason:
+        raise BadInputError(f"'{path}' must name the document and the reason")
+    return RequestedDocument(document, reason)
 
 
 def _member(value: Any, path: str) -> Member:
@@ -418,7 +435,7 @@ def _visit(value: Any, path: str) -> Visit:
 def parse_claim(obj: Any) -> Claim:
     """Validate the contract's input JSON (already decoded) into a typed Claim."""
     fields = _Fields(obj, "", ("claim_id", "received_date", "member", "policy", "ledger", "ledgers", "documents",
-                               "visits"))
+                               "visits", "requested_documents"))
     visits = fields.require("visits", _list_of(_visit))
     if not visits:
         raise BadInputError("'visits' must list at least one visit")
@@ -435,4 +452,5 @@ def parse_claim(obj: Any) -> Claim:
         ledger=fields.get("ledger", _ledger, Ledger()),
         policy_year_start=fields.get("policy", _policy_year_start),
         other_year_ledgers=fields.get("ledgers", _year_ledgers, ()),
+        requested_documents=fields.get("requested_documents", _list_of(_requested_document), ()),
     )

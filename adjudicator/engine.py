@@ -78,9 +78,12 @@ def adjudicate(claim: Claim, plan: Plan | None = None, hospitals: HospitalRegist
         return _unpaid(claim, "rejected", (), tuple(claim_rejections), tuple(map(_rejected_whole, visits)), years)
     documents_plan = next(year.plan for year in years.values() if year.plan is not None)
     missing = rules.missing_documents(claim, documents_plan)
-    if missing:
-        return _unpaid(claim, "pending_documents", tuple(required.document for required in missing),
-                       tuple(map(rules.missing_document_reason, missing)), visits, years)
+    if missing or claim.requested_documents:
+        return _unpaid(claim, "pending_documents",
+                       tuple(required.document for required in missing)
+                       + tuple(asked.document for asked in claim.requested_documents),
+                       tuple(map(rules.missing_document_reason, missing))
+                       + tuple(map(rules.requested_document_reason, claim.requested_documents)), visits, years)
     return _settle(claim, visits, years)
 
 

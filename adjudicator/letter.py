@@ -20,7 +20,8 @@ from adjudicator.engine import claim_year_start
 from adjudicator.errors import BadInputError, NoPlanError
 from adjudicator.money import ZERO, money_text
 from adjudicator.plan import Plan, plan_for
-from adjudicator.policy_year import policy_year_end
+from adjudicator.policy_year import claim_deadline, policy_year_end
+from adjudicator.rules import REQUESTED_DOCUMENTS_CLAUSE
 
 VISIT_KIND_LABELS = {"outpatient": "门诊", "emergency": "急诊", "inpatient": "住院"}
 SECTION_NUMBERS = "一二三四五六七八九十"
@@ -29,8 +30,19 @@ SECTION_NUMBERS = "一二三四五六七八九十"
 CATEGORY_SELF_PAY_REASON = Reason("M4.2.1", "医保分类药品中属于分类自负的费用不属于保险责任")
 SELF_PAY_REASON = Reason("M4.2.2", "医保范围外的自费项目和药品不属于保险责任")
 QUESTIONS_CLAUSE = "M3.2"
+ORIGINALS_CLAUSE = "M2.9"
 STATUS_LABELS = {"approved": "全部赔付", "partially_approved": "部分赔付", "rejected": "不予赔付",
                  "pending_documents": "待补材料"}
+
+
+@dataclass(frozen=True)
+class OriginalsReturn:
+    """The member asked for the receipts' originals back (M2.9): whether the receipt copies and the stamped,
+    addressed envelope came with the claim (None: not checked yet), and when the originals were sent."""
+
+    receipt_copy: bool | None
+    envelope: bool | None
+    sent_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -42,9 +54,10 @@ class Contact:
     hours: str
 
 
-def member_letter(claim: Claim, decision: Decision, plan: Plan | None = None, contact: Contact | None = None) -> str:
+def member_letter(claim: Claim, decision: Decision, plan: Plan | None = None, contact: Contact | None = None,
+                  originals: OriginalsReturn | None = None) -> str:
     """The letter to the member about one decided claim (plan: the one the claim was decided under;
-    by default each policy year's own)."""
+    by default each policy year's own). `originals`: the member asked for the receipts' originals back."""
     if decision.claim_id != claim.claim_id:
         raise BadInputError(f"the decision is for claim {decision.claim_id!r}, not {claim.claim_id!r}")
     visits = {visit.visit_id: visit for visit in claim.visits}
@@ -57,13 +70,15 @@ def member_letter(claim: Claim, decision: Decision, plan: Plan | None = None, co
 
     if decision.status == "pending_documents":
         sections = [("审核结果", _outcome(decision, pairs, False, False)),
-                    ("需要补交的材料", _missing_documents(decision, plan))]
+                    ("需要补交的材料", _missing_documents(decision, plan) + _deadline(claim, plan))]
     else:
         not_paid, under_review = _not_paid(decision, pairs), _under_review(pairs)
         sections = [("审核结果", _outcome(decision, pairs, bool(not_paid), bool(under_review))),
                     ("不予赔付的费用及原因", not_paid), ("正在人工复核的费用", under_review)]
         if decision.status != "rejected" and plan:  # nothing was computed: how it would have been is noise
             sections.append(("赔付说明", _notes(pairs, plan)))
+    if originals is not None:
+        sections.append(("收据原件退回", _originals(originals)))
     sections.append(("免赔额与本保单年度剩余保险金额",
                      [line for start, in_force, ledger in years if in_force
                       for line in _year_left(start, ledger, in_force)]))
@@ -80,10 +95,11 @@ def member_letter(claim: Claim, decision: Decision, plan: Plan | None = None, co
     return "\n".join(lines) + "\n"
 
 
-def member_letter_from_json(claim_json: dict, decision_json: dict, contact: Contact | None = None) -> str:
+def member_letter_from_json(claim_json: dict, decision_json: dict, contact: Contact | None = None,
+                            originals: OriginalsReturn | None = None) -> str:
     """The letter from a stored claim (the API input) and its stored decision (the API output)."""
     claim = parse_claim(claim_json)
-    return member_letter(claim, decision_from_json(decision_json, claim), contact=contact)
+    return member_letter(claim, decision_from_json(decision_json, claim), contact=contact, originals=originals)
 
 
 def _years_of(claim: Claim, decision: Decision, plan: Plan | None) -> list[tuple[date, Plan | None, object]]:
@@ -163,8 +179,30 @@ def _missing_documents(decision: Decision, plan: Plan) -> list[str]:
         # The clause of the rule that asked for it, as the decision gives it.
         reason = next((reason for reason in decision.reasons if label in reason.text), None)
         clause = reason.clause if reason else (required.clause if required else "")
-        lines.append(f"{number}. {label}" + (f"(条款 {clause})" if clause else ""))
+        line = f"{number}. {label}" + (f"(条款 {clause})" if clause else "")
+        # Asked for by the insurer (M2.7): the member reads why, not only what.
+        lines.append(line + (f":{reason.text}。" if clause == REQUESTED_DOCUMENTS_CLAUSE else ""))
     return lines
+
+
+def _deadline(claim: Claim, plan: Plan | None) -> list[str]:
+    """M3.5: the claim lapses if the documents are not in when the first visit's window closes."""
+    last_day = claim_deadline(claim_year_start(claim, plan), plan) - timedelta(days=1)
+    return [f"请于{_day(last_day)}前补交上述材料;逾期未补交的,本次申请的保险金请求权失效(条款 M3.5)。"]
+
+
+def _originals(originals: OriginalsReturn) -> list[str]:
+    asked = "您申请退回医疗费用收据原件。"
+    missing = [what for what, enclosed in (("医疗费用收据复印件", originals.receipt_copy),
+                                          ("贴有4.2元邮票并写明收件人地址及邮编的信封", originals.envelope))
+               if enclosed is False]
+    if missing:
+        return [asked + f"因您未提供{'和'.join(missing)},依条款 {ORIGINALS_CLAUSE},相关材料不予退回。"]
+    if originals.receipt_copy is None or originals.envelope is None:
+        return [asked + f"我们正在核对您随附的收据复印件和信封(条款 {ORIGINALS_CLAUSE}),核对后按规定办理。"]
+    if originals.sent_on is not None:
+        return [asked + f"收据原件已于{_day(originals.sent_on)}用您提供的信封寄回(条款 {ORIGINALS_CLAUSE})。"]
+    return [asked + f"审核完成后,我们将用您提供的信封寄回收据原件(条款 {ORIGINALS_CLAUSE})。"]
 
 
 def _not_paid(decision: Decision, pairs: list[tuple[Visit, VisitDecision]]) -> list[str]:

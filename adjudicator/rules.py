@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from adjudicator import policy_year
-from adjudicator.claim import Claim, Item, Receipt, Record, Visit
+from adjudicator.claim import Claim, Item, Receipt, Record, RequestedDocument, Visit
 from adjudicator.decision import Reason
 from adjudicator.hospitals import HospitalRegistry
 from adjudicator.money import ZERO, money_text, round_half_up
@@ -49,6 +49,14 @@ def missing_documents(claim: Claim, plan: Plan) -> list[RequiredDocument]:
 
 def missing_document_reason(required: RequiredDocument) -> Reason:
     return Reason(required.clause, f"缺少{required.label},请补交")
+
+
+REQUESTED_DOCUMENTS_CLAUSE = "M2.7"
+
+
+def requested_document_reason(asked: RequestedDocument) -> Reason:
+    """M2.7: the insurer may ask for further material (the record's original, say) to look at."""
+    return Reason(REQUESTED_DOCUMENTS_CLAUSE, f"本公司要求补充提供{asked.document},原因:{asked.reason}")
 
 
 # --- the claim as a whole ---------------------------------------------------

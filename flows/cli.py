@@ -120,7 +120,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="create a user (password asked twice on the terminal) and exit")
     review.add_argument("--role", choices=("clerk", "supervisor"), default="clerk")
     review.add_argument("--inbox", type=Path, metavar="INBOX",
-                        help="the watch folder a supervisor releases quarantined packets into (without it: no release)")
+                        help="the watch folder quarantined packets are released into and clerks' uploads go into "
+                             "(without it: neither)")
     _common_options(review, ocr=False)
     review.set_defaults(handler=_review)
 
@@ -354,6 +355,7 @@ def _nightly(args) -> int:
 
 def _letter(args) -> int:
     import adjudicator
+    from flows.desk import letter_originals
     from store import repository
     from store.db import session_scope
 
@@ -363,7 +365,8 @@ def _letter(args) -> int:
         if decision is None:
             raise BadInputError(f"no decided claim {args.claim_id}")
         claim, outcome = decision.claim, decision.decision
-    print(adjudicator.member_letter_from_json(claim, outcome, settings.contact), end="")
+        originals = letter_originals(session, decision.packet_id)  # M2.9: the member asked for them back
+    print(adjudicator.member_letter_from_json(claim, outcome, settings.contact, originals), end="")
     return 0
 
 

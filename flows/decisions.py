@@ -91,6 +91,10 @@ def draft_claim(session: Session, record: Packet, documents: list[Document], pro
     if others:
         draft.hold_reason = f"receipt(s) {', '.join(others)} already claimed by another member"
         return draft
+    asked = [{"document": r.document, "reason": r.reason}
+             for r in repository.document_requests(session, record.id, "open")]
+    if asked:  # further material a clerk asked for (M2.7): the claim waits for it
+        claim["requested_documents"] = asked
     draft.claim = claim
     return draft
 

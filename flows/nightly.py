@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from sqlmodel import Session, select
 
 from adjudicator.policy_year import claim_deadline, claim_window
-from flows import signals
+from flows import desk, signals
 from flows.decisions import policy_year_start, redecide
 from flows.report import write_report
 from flows.settings import Settings
@@ -77,6 +77,7 @@ def sweep_deadlines(settings: Settings, today: date) -> tuple[list[str], list[st
                 packet.status = "expired"
                 packet.reason = (f"{claim_window(year_start).clause}: documents still missing when the claim window "
                                  f"closed on {deadline.isoformat()}")
+                desk.expire_requests(session, packet.id)  # what it asked for (M2.7) is asked no more
                 expired.append(packet.claim_id)
             elif today - packet.received_date >= timedelta(days=PENDING_REMINDER_DAYS):
                 overdue.append(packet.claim_id)
@@ -171,8 +172,9 @@ def report_day(settings: Settings, summary: NightlySummary) -> str:
         today_packets = [p for p in session.exec(select(Packet)).all() if p.created_at.date() == summary.day]
         review_fields = session.exec(select(ExtractedField.name).where(ExtractedField.needs_review == True)).all()  # noqa: E712
         confidences = session.exec(select(ExtractedField.confidence).where(ExtractedField.source == "ocr")).all()
+        desk_lists = desk.report_lists(session)
     return str(write_report(settings.claims_home / "reports", summary, statuses, len(today_packets),
-                            len(review_fields), list(confidences), signal_counts))
+                            len(review_fields), list(confidences), signal_counts, desk_lists))
 
 
 @flow(name="nightly", log_prints=False)

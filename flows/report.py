@@ -55,6 +55,26 @@ def _signals_table(signal_counts: dict[str, dict[str, int]]) -> str:
             f"{rows or '<tr><td colspan=5>无</td></tr>'}</table>")
 
 
+def _desk_tables(desk: dict) -> str:
+    """Originals to send back (M2.9) and material asked for (M2.7), as of now."""
+    def cell(value) -> str:
+        return f"<td>{html.escape(str(value or ''))}</td>"
+
+    returned = "".join(f"<tr>{cell(r['claim_id'])}{cell(r['member_id'])}{cell('、'.join(r['receipts']))}"
+                       f"{cell(STATUS_NAMES.get(r['status'], r['status']))}</tr>" for r in desk["originals_to_return"])
+    refused = "".join(f"<tr>{cell(r['claim_id'])}{cell(r['member_id'])}{cell('、'.join(r['receipts']))}</tr>"
+                      for r in desk["originals_not_returned"])
+    asked = "".join(f"<tr>{cell(r['claim_id'])}{cell(r['member_id'])}{cell(r['document'])}{cell(r['reason'])}"
+                    f"{cell(r['asked_on'])}{cell(r['last_day'])}</tr>" for r in desk["documents_requested"])
+    none = "<tr><td colspan=6>无</td></tr>"
+    return (f"<h2>待退回原件（M2.9）</h2><table><tr><th>案件号</th><th>被保险人编号</th><th>收据号</th><th>审核结果</th></tr>"
+            f"{returned or none}</table>"
+            f"<p>未提供收据复印件或贴足邮票的信封、依 M2.9 不予退回：</p><table><tr><th>案件号</th><th>被保险人编号</th>"
+            f"<th>收据号</th></tr>{refused or none}</table>"
+            f"<h2>待补材料（M2.7）</h2><table><tr><th>案件号</th><th>被保险人编号</th><th>材料</th><th>原因</th>"
+            f"<th>要求日期</th><th>补交截止（M3.5）</th></tr>{asked or none}</table>")
+
+
 def _run_facts(summary) -> dict:
     """What one nightly run did: a second run on the same day adds to the day, never replaces it."""
     return {"redecided": summary.redecided, "expired": summary.expired, "payment_file": summary.payment_file,
@@ -69,10 +89,11 @@ def _earlier_runs(path: Path) -> list[dict]:
 
 
 def write_report(folder: Path, summary, statuses: Counter, packets_today: int, review_queue: int,
-                 confidences: list[float], signal_counts: dict[str, dict[str, int]]) -> Path:
+                 confidences: list[float], signal_counts: dict[str, dict[str, int]], desk: dict) -> Path:
     """The day's report over every nightly run of the day: what each run did adds up (payments,
     re-decisions, expiries); what is a state (statuses, backlog, reminders, signals) is as of now.
-    `signal_counts`: per abuse-signal rule, open now and raised, dismissed, escalated since the day began."""
+    `signal_counts`: per abuse-signal rule, open now and raised, dismissed, escalated since the day began.
+    `desk`: the originals to send back and the material asked for (flows.desk.report_lists)."""
     folder.mkdir(parents=True, exist_ok=True)
     facts_path = folder / f"{summary.day.isoformat()}.json"
     runs = [*_earlier_runs(facts_path), _run_facts(summary)]
@@ -88,7 +109,7 @@ def write_report(folder: Path, summary, statuses: Counter, packets_today: int, r
         "pending_reminders_due": summary.overdue_pending, "payment_files": payment_files,
         "paid_claims": paid_claims, "paid_total": f"{paid_total:.2f}",
         "unpaid_no_bank_account": summary.unpaid_no_account, "decided_lower_than_paid": summary.lower_than_paid,
-        "ocr_confidence_histogram": dict(histogram), "signals": signal_counts, "runs": runs,
+        "ocr_confidence_histogram": dict(histogram), "signals": signal_counts, **desk, "runs": runs,
     }
     facts_path.write_text(json.dumps(facts, ensure_ascii=False, indent=1), encoding="utf-8")
     ordered = sorted(statuses.items(), key=lambda pair: (STATUS_ORDER.index(pair[0]) if pair[0] in STATUS_NAMES
@@ -114,6 +135,7 @@ td,th{{padding:.2em 1em;border-bottom:1px solid #ddd}} .cards{{display:flex;gap:
 </div>
 <h2>案件状态</h2><table><tr><th>状态</th><th>件数</th></tr>{rows}</table>
 <h2>风险信号</h2>{_signals_table(signal_counts)}
+{_desk_tables(desk)}
 <h2>OCR 置信度分布</h2>{_bars_svg(histogram)}
 <h2>夜间处理</h2>
 <p>重新裁定: {len(redecided)} 件; 超过 M3.5 时效而过期: {listed(expired)}</p>

@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from PIL import Image, ImageDraw
 
 from pipeline.errors import BadInputError
-from review import admin, charts, labels, lockout, service, supervision, views
+from review import admin, charts, desk, labels, lockout, service, supervision, views
 from review.ids import AuditId, RecordId
 from review.lockout import LOGIN_LIMITS, locked_until
 from review.passwords import UNKNOWN_USER_HASH, verify_password
@@ -58,7 +58,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
                max_hours: int = 12, secure_cookies: bool = False, inbox: Path | None = None) -> "FastAPI":
     """The app over one database. `secret` keys the stored session-token hashes; by default it is
     kept in $CLAIMS_HOME/review_secret so that sessions outlive a restart. `inbox` is the watch folder
-    a supervisor releases quarantined packets into."""
+    a supervisor releases quarantined packets into, and clerks' uploads go into."""
     key = (secret or _stored_secret(Path(claims_home))).encode("utf-8")
     pages_dir = Path(claims_home) / "pages"
     idle, lifetime = timedelta(minutes=idle_minutes), timedelta(hours=max_hours)
@@ -382,7 +382,8 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
         outcome = service.redecided_after(db_url, after) if after else None
         return render(request, "claim.html", user, csrf, status_code=status, outcome=outcome, error=error,
                       form=form or {}, override_statuses=labels.OVERRIDE_STATUSES,
-                      signals=supervision.claim_signals(db_url, packet_id), **views.claim_view(db_url, packet_id))
+                      signals=supervision.claim_signals(db_url, packet_id), desk=desk.claim_desk(db_url, packet_id),
+                      **views.claim_view(db_url, packet_id))
 
     @app.post("/claims/{packet_id}/override")
     async def override(request: Request, packet_id: RecordId):
@@ -399,6 +400,7 @@ def create_app(db_url: str, claims_home: Path, secret: str | None = None, idle_m
 
     supervision.add_routes(app, db_url, current_user, posted_form, render)  # signals and the blacklist
     admin.add_routes(app, db_url, claims_home, inbox, current_user, posted_form, render)  # quarantine, accounts, pages
+    desk.add_routes(app, db_url, claims_home, inbox, current_user, posted_form, render)  # originals, requests, upload
     return app
 
 

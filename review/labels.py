@@ -35,7 +35,10 @@ AUDIT_KINDS = {"correction": "更正", "accepted": "确认", "entered": "录入"
                "signal_raised": "风险信号触发", "signal_cleared": "风险信号自动撤销", "signal_reopened": "风险信号再次触发",
                "signal_dismissed": "风险信号排除", "signal_escalated": "风险信号上报",
                "blacklisted": "列入黑名单（M4.2.26）", "unblacklisted": "移出黑名单",
-               "page_turned": "页面旋转", "page_moved": "页面移动"}
+               "page_turned": "页面旋转", "page_moved": "页面移动",
+               "originals_requested": "申请退回收据原件（M2.9）", "originals_not_requested": "取消退回收据原件",
+               "originals_enclosures": "登记退回原件的随附材料（M2.9）", "originals_sent": "收据原件已寄回",
+               "documents_requested": "要求补充材料（M2.7）", "documents_received": "收到补充材料"}
 
 SEVERITIES = {"high": "高", "medium": "中", "low": "低"}
 

@@ -277,3 +277,48 @@ class CheckReview(SQLModel, table=True):
     actor: str
     reason: Optional[str] = None
     at: datetime = Field(default_factory=utcnow)
+
+
+# --- the mailroom desk: originals sent back, documents asked for, uploads (flows/desk.py, review/desk.py) ----
+
+
+class OriginalsReturn(SQLModel, table=True):
+    """A clerk's word on sending a packet's receipt originals back (M2.9). Without a row, or with
+    `requested` None, the packet's cover sheet says whether the member asked. Each change is in the
+    audit trail (AuditEntry kinds originals_*)."""
+
+    packet_id: int = Field(foreign_key="packet.id", primary_key=True)
+    requested: Optional[bool] = None  # set or unset by a clerk; None: as the cover sheet says
+    receipt_copy: Optional[bool] = None  # the receipts' copies came with the claim (None: not checked yet)
+    envelope: Optional[bool] = None  # the envelope with a 4.2 yuan stamp and the address came with it
+    sent_on: Optional[date] = None
+    sent_by: Optional[str] = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DocumentRequest(SQLModel, table=True):
+    """Further material a clerk asked the member for (M2.7), and why. While open, the claim is decided
+    `pending_documents`. status: open → received (a clerk has it) | expired (the M3.5 window closed)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    packet_id: int = Field(foreign_key="packet.id", index=True)
+    document: str
+    reason: str
+    status: str = Field(default="open", index=True)
+    asked_by: str
+    asked_at: datetime = Field(default_factory=utcnow)
+    closed_by: Optional[str] = None
+    closed_at: Optional[datetime] = None
+
+
+class Upload(SQLModel, table=True):
+    """A packet a clerk dragged into the review app, written into the inbox under `name`; its claim is
+    found by the packet's content hash (the same content decided before is that claim)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)  # the packet's name in the inbox
+    content_hash: str = Field(index=True)
+    files: int
+    size: int
+    uploaded_by: str = Field(index=True)
+    at: datetime = Field(default_factory=utcnow)

@@ -12,7 +12,8 @@ from sqlmodel import Session, delete, select
 from adjudicator.policy_year import policy_year_start
 from extractors.model import Document as ExtractedDocument
 from store.models import (
-    CheckReview, Decision, Document, ExtractedField, LedgerEntry, Member, Original, Packet, Page, utcnow,
+    CheckReview, Decision, Document, DocumentRequest, ExtractedField, LedgerEntry, Member, Original, OriginalsReturn,
+    Packet, Page, Upload, utcnow,
 )
 
 
@@ -720,3 +721,46 @@ def decided_packets_of_member(session: Session, member_id: str) -> list[tuple[Pa
              .where(Packet.member_id == member_id, Decision.current == True)  # noqa: E712
              .order_by(Packet.id))
     return list(session.exec(query).all())
+
+
+# --- the mailroom desk (flows/desk.py) ----------------------------------------------
+
+
+def originals_return(session: Session, packet_id: int) -> OriginalsReturn | None:
+    return session.get(OriginalsReturn, packet_id)
+
+
+def cover_sheet_asks_return(session: Session, packet_id: int) -> bool:
+    """The packet's cover sheet has "请退回收据原件" ticked (M2.9)."""
+    ticked = session.exec(select(ExtractedField.value).join(Document, Document.id == ExtractedField.document_id)
+                          .where(Document.packet_id == packet_id, Document.doc_type == "cover_sheet",
+                                 ExtractedField.name == "return_originals")).all()
+    return "True" in ticked
+
+
+def packets_with_cover_sheet_return(session: Session) -> list[int]:
+    return list(session.exec(select(Document.packet_id).join(ExtractedField, ExtractedField.document_id == Document.id)
+                             .where(Document.doc_type == "cover_sheet", ExtractedField.name == "return_originals",
+                                    ExtractedField.value == "True")).all())
+
+
+def originals_returns(session: Session) -> list[OriginalsReturn]:
+    return list(session.exec(select(OriginalsReturn)).all())
+
+
+def document_requests(session: Session, packet_id: int | None = None, status: str | None = None) -> list[DocumentRequest]:
+    query = select(DocumentRequest).order_by(DocumentRequest.id)
+    if packet_id is not None:
+        query = query.where(DocumentRequest.packet_id == packet_id)
+    if status is not None:
+        query = query.where(DocumentRequest.status == status)
+    return list(session.exec(query).all())
+
+
+def uploads_of(session: Session, username: str) -> list[Upload]:
+    return list(session.exec(select(Upload).where(Upload.uploaded_by == username).order_by(Upload.id.desc())).all())
+
+
+def packets_named_from(session: Session, name: str) -> list[Packet]:
+    """Packets whose name is `name` or starts with it (the packets a stack of that name was split into)."""
+    return list(session.exec(select(Packet).where(Packet.name.startswith(name)).order_by(Packet.id)).all())

@@ -36,12 +36,12 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium
 
 
 @contextmanager
-def serve(db_url: str, home: Path):
+def serve(db_url: str, home: Path, inbox: Path | None = None):
     """The app served by uvicorn on a free local port, in a thread of this process; gives its address."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(db_url, home, secret=SECRET),
+    server = uvicorn.Server(uvicorn.Config(create_app(db_url, home, secret=SECRET, inbox=inbox),
                                            host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
