@@ -625,8 +625,19 @@ RECEIPT_VARIANTS = ["account", "fund", "additional", "alipay", "selfpay", "regis
 def _receipt_facts(name, rng, variant):
     """The facts of one outpatient receipt (make_eval_set.receipt_content): rows and a payment split
     that obey the receipt's arithmetic (合计 = 统筹 + 附加 + 个人账户 + 现金, 分类自负 + 自负 + 自费
-    within 现金 plus 个人账户)."""
-    return receipt_content(name, variant, rng)
+    = 现金, checks.cash_split_adds_up)."""
+    c = receipt_content(name, variant, rng)
+    p = {k: Decimal(v) for k, v in c["pay"].items()}
+    if c["insurance_type"] != "(自费)":
+        # receipt_content splits 现金 + 个人账户; the form's 现金支付中 splits the cash alone.
+        cash = p["cash_paid"]
+        self_rows = sum((Decimal(r["amount"]) for r in c["rows"] if r["self_pay"]), Decimal(0))
+        p["self_pay"] = min(self_rows, cash)
+        p["category_self_pay"] = min(cash - p["self_pay"],
+                                     (cash * Decimal(rng.uniform(0, 0.3))).quantize(Decimal("0.01")))
+        p["self_borne"] = cash - p["self_pay"] - p["category_self_pay"]
+    c["pay"] = {k: f"{v:.2f}" for k, v in p.items()}
+    return c
 
 
 def _detail_rows(c):
