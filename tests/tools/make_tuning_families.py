@@ -617,9 +617,14 @@ def render_bank_cover(name, rng, dpi):
 # Receipts (上海市医疗门(急)诊收费票据)
 # =============================================================================
 
-# How issue dates are printed on real receipts: 2025年03月04日, 2025-03-04, 2025.03.04, 20250304.
-RECEIPT_DATE_STYLES = ["cn0", "dash", "dot", "compact"]
+# Issue dates are printed 2025年03月04日 (cn0), 2025-03-04 (dash), 2025.03.04 (dot) or 20250304
+# (compact), with a time or without (make_eval_set.fmt_date); each family prints each on some page.
 RECEIPT_VARIANTS = ["account", "fund", "additional", "alipay", "selfpay", "registration"]
+
+
+def _for_page(name: str, options: list):
+    """The option of a family's page by its suffix (a, b, c, …): every option is on some page."""
+    return options["abcdefgh".index(name[-1]) % len(options)]
 
 
 def _receipt_facts(name, rng, variant):
@@ -690,7 +695,8 @@ def render_receipt_narrow_slip(name, rng, dpi):
     slip's edge, faint grey print; the slip alone on a dark or light scanner bed."""
     c = _receipt_facts(name, rng, rng.choice(RECEIPT_VARIANTS))
     p, member = c["pay"], c["member"]
-    style = rng.choice(RECEIPT_DATE_STYLES)
+    # With a time the date is too long for its label's line and wraps under it (dash_time, dot_time).
+    style = _for_page(name, ["cn0", "dash_time", "dot", "compact", "dot_time", "dash"])
     ink = tuple([rng.randint(95, 135)] * 3)
     W = rng.choice([500, 540])
     lines = []  # (label, value or None, indent)
@@ -700,7 +706,7 @@ def render_receipt_narrow_slip(name, rng, dpi):
     if c["insurance_type"] != "(自费)":
         lines.append(("社会保障号码:", member["id_number"], 0))
     if visit_printed:
-        lines.append(("就诊日期:", fmt_date(c["visit_date"], style), 0))
+        lines.append(("就诊日期:", fmt_date(c["visit_date"], style.removesuffix("_time")), 0))
     lines.append(("-", None, 0))
     lines.append(("项目", "金额(元)", 0))
     lines += [(cat, amount, 0) for cat, amount in c["categories"]]
@@ -718,7 +724,10 @@ def render_receipt_narrow_slip(name, rng, dpi):
     lines.append(("-", None, 0))
     lines.append(("收款员:", c["cashier"], 0))
     date_label = rng.choice(["收费日期:", "日期:"])
-    lines.append((date_label, fmt_date(c["visit_date"], style), 0))
+    if style.endswith("_time"):  # date and time too long for the label's line: wrapped under it
+        lines += [(date_label, None, 0), ("", fmt_date(c["visit_date"], style, _charge_time(c)), 0)]
+    else:
+        lines.append((date_label, fmt_date(c["visit_date"], style), 0))
     step = rng.choice([38, 42])
     H = 200 + step * len(lines) + 90
     slip = Sheet(dpi, size=(W, H), paper=(248, 248, 244))
@@ -730,7 +739,8 @@ def render_receipt_narrow_slip(name, rng, dpi):
             slip.text(20, y, "-" * 60, size=14, fill=ink)
             y += step * 0.6
             continue
-        slip.text(24 + indent, y, label, size=21, fill=ink)
+        if label:
+            slip.text(24 + indent, y, label, size=21, fill=ink)
         if value is not None:
             slip.text(W - 24, y, value, size=21, fill=ink, anchor="ra")
         y += step
@@ -778,8 +788,12 @@ def render_receipt_phone_photo(name, rng, dpi):
     np_rng = np.random.default_rng(rng.randrange(2 ** 32))
     variant = rng.choice(RECEIPT_VARIANTS)
     c = _receipt_facts(name, rng, variant)
-    style = rng.choice(RECEIPT_DATE_STYLES + ["dot_time", "dash_time"])
-    page = {"date_style": style, "drift": rng.choice([0, 6, 12]), "note": rng.random() < 0.4,
+    style = _for_page(name, ["cn0", "dotmatrix", "dash", "dot_time", "compact", "dotmatrix"])
+    # The printer's values fall off the form's lines: the payment box, the 项目 rows and the dates alike
+    # (real_receipt_photo_dark_background prints them most of a row high); a stamped date may fall
+    # left of the form's own 日期: label.
+    page = {"date_style": style, "drift": rng.choice([0, 8, -10]), "item_drift": rng.choice([0, 10, -12]),
+            "date_drift": rng.choice([0, 9, -9]), "date_label_printed": True, "note": rng.random() < 0.4,
             "holes": rng.random() < 0.5, "ink": rng.choice(["brown", "green"])}
     img, truth, _ = render_paper_receipt(c, page, rng, np_rng)
     img = img.resize((int(img.width * dpi / 200), int(img.height * dpi / 200)), Image.BICUBIC)
@@ -792,7 +806,7 @@ def render_receipt_dense_laser(name, rng, dpi):
     row, 合计 beside 合计(大写), the payment split several labels to a line, detail rows below."""
     c = _receipt_facts(name, rng, rng.choice(RECEIPT_VARIANTS))
     p, member = c["pay"], c["member"]
-    style = rng.choice(RECEIPT_DATE_STYLES + ["dash_time"])
+    style = _for_page(name, ["cn0", "dash", "dot", "compact", "dash_time", "cn0"])
     sh = Sheet(dpi, size=(1240, 874))
     fs = 19
     sh.text(sh.W / 2, 46, "上海市医疗门(急)诊收费票据", "serif_bold", 32, anchor="mm")
@@ -813,17 +827,25 @@ def render_receipt_dense_laser(name, rng, dpi):
         sh.text(560, y + 8, f"就诊日期:{fmt_date(c['visit_date'], style, c['visit_time'])}", size=fs)
     y += 38
     sh.line(x0, y, x1, y, 1)
-    # 项目 table, two rows to a line: 项目 金额 | 项目 金额
-    cols = [(60, 400), (660, 1000)]
+    # 项目 table, two rows to a line: 项目 金额 | 项目 金额; on some printers each amount right after
+    # its name, so that OCR reads a name and its amount (or both rows of a line) as one line.
+    compact = _for_page(name, [True, False])
+    cols = [(60, 400), (660, 1000)] if not compact else [(60, None), (380, None)]
     for cx, ax in cols:
         sh.text(cx, y + 8, "项目", "sans_bold", fs)
-        sh.text(ax, y + 8, "金额(元)", "sans_bold", fs, anchor="ra")
+        if ax:
+            sh.text(ax, y + 8, "金额(元)", "sans_bold", fs, anchor="ra")
+        else:
+            sh.text(cx + 160, y + 8, "金额", "sans_bold", fs)
     y += 36
     cats = c["categories"]
     for i in range(0, len(cats), 2):
         for (cx, ax), (cat, amount) in zip(cols, cats[i:i + 2]):
-            sh.text(cx, y + 6, cat, size=fs)
-            sh.text(ax, y + 6, amount, size=fs, anchor="ra")
+            if ax:
+                sh.text(cx, y + 6, cat, size=fs)
+                sh.text(ax, y + 6, amount, size=fs, anchor="ra")
+            else:
+                sh.text(cx, y + 6, f"{cat} {amount}", size=fs)
         y += 32
     sh.line(x0, y + 6, x1, y + 6, 1)
     y += 14
@@ -970,12 +992,14 @@ FAMILIES = {
                                         ("b", 300, "jpg", [("skew", -0.6)]),
                                         ("c", 200, "png", [("skew", 0.4)]),
                                         ("d", 200, "jpg", [("blur", 0.7), ("jpeg", 50)]),
-                                        ("e", 300, "jpg", [COPY, ("skew", 1.0)]))),
+                                        ("e", 300, "jpg", [COPY, ("skew", 1.0)]),
+                                        ("f", 200, "jpg", [("skew", -0.3), ("noise", 6)]))),
     "tuned_receipt_phone_photo": ("receipt", render_receipt_phone_photo,
                                   "the pre-printed 上海市医疗门(急)诊收费票据 form photographed by phone: "
                                   "perspective, uneven light, 8-12 MP",
                                   _docs(("a", 200, "jpg", []), ("b", 300, "jpg", []), ("c", 200, "jpg", []),
-                                        ("d", 300, "jpg", [("jpeg", 60)]), ("e", 200, "jpg", []))),
+                                        ("d", 300, "jpg", [("jpeg", 60)]), ("e", 200, "jpg", []),
+                                        ("f", 300, "jpg", []))),
     "tuned_receipt_dense_laser": ("receipt", render_receipt_dense_laser,
                                   "the whole receipt laser-printed on plain A5: thin rules, 项目 rows two to a row, "
                                   "合计 beside 合计(大写), several payment labels to a line",
@@ -983,7 +1007,8 @@ FAMILIES = {
                                         ("b", 300, "jpg", [COPY]),
                                         ("c", 200, "png", [("skew", -0.5)]),
                                         ("d", 200, "jpg", [("blur", 0.7), ("jpeg", 45)]),
-                                        ("e", 300, "jpg", [("skew", -0.9)]))),
+                                        ("e", 300, "jpg", [("skew", -0.9)]),
+                                        ("f", 200, "jpg", [COPY, ("skew", 0.4)]))),
 }
 
 
