@@ -75,12 +75,12 @@ def test_a_far_value_with_no_value_column_beside_it_goes_to_a_person():
 
 
 def test_a_far_value_is_never_taken_past_something_else_on_the_row():
-    # A blank 医保类型 whose row runs on into the next column: what stands nearer is not its value,
+    # A blank 现金支付 whose row runs on into another column: what stands nearer is not its value,
     # so neither is what lies beyond it.
-    page = _page(("医保类型：", (800, 676, 923, 708)), ("第一联", (1000, 676, 1100, 708)),
-                 ("城保", (1396, 669, 1461, 707)))
+    page = _page(("现金支付：", (800, 676, 923, 708)), ("第一联", (1000, 676, 1100, 708)),
+                 ("231.52", (1396, 669, 1461, 707)))
     spec = load_spec("receipt")
-    assert value_near(page, LabelHit(page.lines[0], 0, 4), KINDS["text"], list(spec.stop_patterns),
+    assert value_near(page, LabelHit(page.lines[0], 0, 4), KINDS["money"], list(spec.stop_patterns),
                       below=False, far=FAR) is None
 
 
