@@ -7,7 +7,9 @@ changing its output): records with label and text on one line, label above its
 text, a boxed table form and a handwritten-looking 就医记录册 page; detail lists
 with a grid, without one (dot-matrix), grouped by category with 小计, and as a
 prescription with 用法 and 天数; ID copies side by side, stacked (back first) and
-one side only; bank books of other banks, account page and cover.
+one side only; bank books of other banks, account page and cover; Shanghai 门(急)诊
+receipts as a narrow slip alone on the scanner bed, as the pre-printed form photographed
+by phone, and laser-printed whole on A5 (every issue-date form on some page).
 
 Held-out families are built elsewhere and never by this file: only these are tuned on.
 
