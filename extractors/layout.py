@@ -101,6 +101,7 @@ class FarValues:
 
 
 NEAR_GAP_HEIGHTS = 12  # a value beside its label stands within this many line heights of it
+BELOW_REACH_HEIGHTS = 6  # a value under its label starts within this many line heights of the label's end
 
 
 def value_near(
@@ -147,9 +148,14 @@ def _far_value(page: OcrPage, hit: LabelHit, parse: Parser, stop_patterns: list[
     nothing between them. Sure where other rows' lines end at the same x (the slip's value column)."""
     row = lines_right_of(page, hit.line, max_gap=far.heights)
     height = max(1, hit.line.height)
-    if not row or row[0].box[0] - hit.line.box[2] <= NEAR_GAP_HEIGHTS * height:
-        return None  # nothing there, or what stands nearer did not parse: the row holds something else
-    line = row[0]
+    if not row:
+        line = _wrapped_under(page, hit.line, far)
+        if line is None:
+            return None
+    elif row[0].box[0] - hit.line.box[2] <= NEAR_GAP_HEIGHTS * height:
+        return None  # what stands nearer did not parse: the row holds something else
+    else:
+        line = row[0]
     value = parse(cut_at_next_label(clean_text(line.text).lstrip(":："), stop_patterns))
     if value is None:
         return None
@@ -158,6 +164,21 @@ def _far_value(page: OcrPage, hit: LabelHit, parse: Parser, stop_patterns: list[
                   and abs(other.center_y - line.center_y) > height)
     confidence = line.confidence if aligned >= far.aligned_rows else min(line.confidence, far.unaligned_confidence)
     return Field(value, confidence, page.index, line.box)
+
+
+def _wrapped_under(page: OcrPage, anchor: TextLine, far: FarValues) -> TextLine | None:
+    """A value too long for its label's line, wrapped to the next line at the slip's far edge: the one
+    line of the row just under the label, far right of it. A row that holds anything else (a label
+    at the left edge) is that label's."""
+    height = max(1, anchor.height)
+    under = [line for line in page.lines
+             if line is not anchor and not _is_vertical(line)
+             and anchor.box[3] - height // 3 <= line.center_y - line.height / 2 <= anchor.box[3] + 1.6 * height]
+    if len(under) != 1:
+        return None
+    line = under[0]
+    gap = line.box[0] - anchor.box[2]
+    return line if BELOW_REACH_HEIGHTS * height <= gap <= far.heights * height else None
 
 
 def _row_distance(anchor: TextLine, line: TextLine) -> float:
@@ -190,7 +211,7 @@ def _below(page: OcrPage, anchor: TextLine) -> list[TextLine]:
     under = [
         line for line in page.lines
         if line is not anchor and not _is_vertical(line) and ay1 - height // 3 <= line.box[1] <= ay1 + 1.6 * height
-        and line.box[0] < ax1 + 6 * height and line.box[2] > ax0 - height
+        and line.box[0] < ax1 + BELOW_REACH_HEIGHTS * height and line.box[2] > ax0 - height
     ]
     return sorted(under, key=lambda line: (line.box[1], abs(line.box[0] - ax0)))
 

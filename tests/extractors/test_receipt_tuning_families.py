@@ -92,6 +92,19 @@ def test_a_far_value_beyond_the_reach_of_a_slip_is_not_taken():
     assert value_near(page, LabelHit(page.lines[0], 0, 2), KINDS["person_name"], [], below=False, far=FAR) is None
 
 
+def test_a_slips_value_wrapped_under_its_label_to_the_far_edge_is_its_labels():
+    # tuned_receipt_narrow_slip_f: 日期: alone on its line, the date at the slip's edge on the next.
+    wrapped = (("日期:", (28, 1644, 100, 1682)), ("2024-04-08", (541, 1703, 688, 1734)))
+    page = _page(*wrapped)
+    found = value_near(page, LabelHit(page.lines[0], 0, 2), KINDS["date"], [], far=FAR)
+    assert found.value == "2024-04-08"
+    # Under a label with a row of its own below: that row's value is its label's.
+    page = _page(*wrapped, ("收款员:", (28, 1700, 126, 1736)))
+    spec = load_spec("receipt")
+    assert value_near(page, LabelHit(page.lines[0], 0, 2), KINDS["date"], list(spec.stop_patterns),
+                      far=FAR) is None
+
+
 def test_a_phone_photos_issue_date_is_read_printed_off_its_line_or_stamped_beside_the_forms_label():
     forms = set()
     for scan, truth, page in _pages("tuned_receipt_phone_photo"):

@@ -697,8 +697,10 @@ def render_receipt_narrow_slip(name, rng, dpi):
     slip's edge, faint grey print; the slip alone on a dark or light scanner bed."""
     c = _receipt_facts(name, rng, rng.choice(RECEIPT_VARIANTS))
     p, member = c["pay"], c["member"]
-    # With a time the date is too long for its label's line and wraps under it (dash_time, dot_time).
+    # With a time the date is too long for its label's line and wraps under it (dash_time, dot_time);
+    # some printers wrap every date under its label (wrapped).
     style = _for_page(name, ["cn0", "dash_time", "dot", "compact", "dot_time", "dash"])
+    wrapped = style.endswith("_time") or _for_page(name, [False, False, False, False, False, True])
     ink = tuple([rng.randint(95, 135)] * 3)
     W = rng.choice([500, 540])
     lines = []  # (label, value or None, indent)
@@ -726,7 +728,7 @@ def render_receipt_narrow_slip(name, rng, dpi):
     lines.append(("-", None, 0))
     lines.append(("收款员:", c["cashier"], 0))
     date_label = rng.choice(["收费日期:", "日期:"])
-    if style.endswith("_time"):  # date and time too long for the label's line: wrapped under it
+    if wrapped:
         lines += [(date_label, None, 0), ("", fmt_date(c["visit_date"], style, _charge_time(c)), 0)]
     else:
         lines.append((date_label, fmt_date(c["visit_date"], style), 0))
