@@ -90,14 +90,30 @@ def cut_at_next_label(text: str, stop_patterns: list[re.Pattern]) -> str:
     return text[:end]
 
 
+@dataclass(frozen=True)
+class FarValues:
+    """Values printed at the far edge of a narrow slip, each label at the other edge (a document
+    type's `far_values` in its YAML)."""
+
+    heights: float  # how far right of its label, in label heights, such a value may stand
+    aligned_rows: int  # lines on other rows ending where it ends: the slip's right-aligned value column
+    unaligned_confidence: float  # no such column: a value that far may be another row's, a person confirms
+
+
+NEAR_GAP_HEIGHTS = 12  # a value beside its label stands within this many line heights of it
+BELOW_REACH_HEIGHTS = 6  # a value under its label starts within this many line heights of the label's end
+
+
 def value_near(
     page: OcrPage,
     hit: LabelHit,
     parse: Parser,
     stop_patterns: list[re.Pattern],
     below: bool = True,
+    far: FarValues | None = None,
 ) -> Field | None:
-    """The parsed value after a label: in the rest of its line, else to its right, else just below."""
+    """The parsed value after a label: in the rest of its line, else to its right, else (with `far`)
+    alone at the far end of its row, else just below."""
     rest = cut_at_next_label(hit.text[hit.end:].lstrip(":.："), stop_patterns)
     value = parse(rest)
     if value is not None:
@@ -113,6 +129,9 @@ def value_near(
             break  # what follows belongs to that other label
     if beside:
         return min(beside, key=lambda candidate: candidate[0])[1]
+    found = _far_value(page, hit, parse, stop_patterns, far) if far is not None else None
+    if found is not None:
+        return found
     for line in _below(page, hit.line) if below else []:
         text = clean_text(line.text).lstrip(":：")
         if _has_label(text, stop_patterns):
@@ -121,6 +140,45 @@ def value_near(
         if value is not None:
             return Field(value, line.confidence, page.index, line.box)
     return None
+
+
+def _far_value(page: OcrPage, hit: LabelHit, parse: Parser, stop_patterns: list[re.Pattern],
+               far: FarValues) -> Field | None:
+    """The value right-aligned at the far edge of a slip: the first line on the label's row, with
+    nothing between them. Sure where other rows' lines end at the same x (the slip's value column)."""
+    row = lines_right_of(page, hit.line, max_gap=far.heights)
+    height = max(1, hit.line.height)
+    if not row:
+        line = _wrapped_under(page, hit.line, far)
+        if line is None:
+            return None
+    elif row[0].box[0] - hit.line.box[2] <= NEAR_GAP_HEIGHTS * height:
+        return None  # what stands nearer did not parse: the row holds something else
+    else:
+        line = row[0]
+    value = parse(cut_at_next_label(clean_text(line.text).lstrip(":："), stop_patterns))
+    if value is None:
+        return None
+    aligned = sum(1 for other in page.lines
+                  if other is not line and abs(other.box[2] - line.box[2]) <= height
+                  and abs(other.center_y - line.center_y) > height)
+    confidence = line.confidence if aligned >= far.aligned_rows else min(line.confidence, far.unaligned_confidence)
+    return Field(value, confidence, page.index, line.box)
+
+
+def _wrapped_under(page: OcrPage, anchor: TextLine, far: FarValues) -> TextLine | None:
+    """A value too long for its label's line, wrapped to the next line at the slip's far edge: the one
+    line of the row just under the label, far right of it. A row that holds anything else (a label
+    at the left edge) is that label's."""
+    height = max(1, anchor.height)
+    under = [line for line in page.lines
+             if line is not anchor and not _is_vertical(line)
+             and anchor.box[3] - height // 3 <= line.center_y - line.height / 2 <= anchor.box[3] + 1.6 * height]
+    if len(under) != 1:
+        return None
+    line = under[0]
+    gap = line.box[0] - anchor.box[2]
+    return line if BELOW_REACH_HEIGHTS * height <= gap <= far.heights * height else None
 
 
 def _row_distance(anchor: TextLine, line: TextLine) -> float:
@@ -133,15 +191,16 @@ def _has_label(text: str, stop_patterns: list[re.Pattern]) -> bool:
     return any(p.search(text) for p in stop_patterns)
 
 
-def lines_right_of(page: OcrPage, anchor: TextLine) -> list[TextLine]:
-    """Lines on the anchor's row (allowing a drift of most of a line height), nearest first."""
+def lines_right_of(page: OcrPage, anchor: TextLine, max_gap: float = NEAR_GAP_HEIGHTS) -> list[TextLine]:
+    """Lines on the anchor's row (allowing a drift of most of a line height) within `max_gap` line
+    heights of it, nearest first."""
     ax0, ay0, ax1, ay1 = anchor.box
     height = max(1, ay1 - ay0)
     row = [
         line for line in page.lines
         if line is not anchor and not _is_vertical(line) and line.box[0] >= ax1 - height
         and abs(line.center_y - anchor.center_y) <= 0.8 * height
-        and line.box[0] - ax1 <= 12 * height
+        and line.box[0] - ax1 <= max_gap * height
     ]
     return sorted(row, key=lambda line: line.box[0])
 
@@ -152,7 +211,7 @@ def _below(page: OcrPage, anchor: TextLine) -> list[TextLine]:
     under = [
         line for line in page.lines
         if line is not anchor and not _is_vertical(line) and ay1 - height // 3 <= line.box[1] <= ay1 + 1.6 * height
-        and line.box[0] < ax1 + 6 * height and line.box[2] > ax0 - height
+        and line.box[0] < ax1 + BELOW_REACH_HEIGHTS * height and line.box[2] > ax0 - height
     ]
     return sorted(under, key=lambda line: (line.box[1], abs(line.box[0] - ax0)))
 

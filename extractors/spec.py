@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from extractors.kinds import KINDS
-from extractors.layout import LabelHit, find_labels, plain_labels, value_near
+from extractors.layout import FarValues, LabelHit, find_labels, plain_labels, value_near
 from extractors.model import Field, OcrPage
 from pipeline.errors import PlanError
 from pipeline.normalize import clean_text
@@ -34,6 +34,7 @@ class DocSpec:
     stop_patterns: tuple[re.Pattern, ...]
     raw: dict
     vocabulary: frozenset[str]  # every plain label the type prints: what a misread label must not be
+    far_values: FarValues | None = None  # values right-aligned at a slip's far edge (layout.FarValues)
 
     def find_labels(self, page: OcrPage, labels, at_line_start: bool = False, opening: str = "") -> list[LabelHit]:
         """Where the labels are printed; only where none is read exactly, where one is read with a character wrong."""
@@ -60,7 +61,7 @@ class DocSpec:
             parse = KINDS[spec.kind]
             hits = self.find_labels(page, spec.labels)
             for hit in hits:
-                value = value_near(page, hit, parse, list(self.stop_patterns), below=spec.below)
+                value = value_near(page, hit, parse, list(self.stop_patterns), below=spec.below, far=self.far_values)
                 if value is not None:
                     found[spec.name] = value
                     break
@@ -91,6 +92,7 @@ def load_spec(doc_type: str) -> DocSpec:
             raise PlanError(f"{path.name}: field '{name}' has unknown kind '{kind}'")
         fields.append(FieldSpec(name, tuple(entry["labels"]), kind, bool(entry.get("below", True))))
     stops = [p for f in fields for p in f.labels] + list(raw.get("other_labels", []))
+    far = raw.get("far_values")
     return DocSpec(
         doc_type=raw["doc_type"],
         keywords={str(k): float(v) for k, v in raw["keywords"].items()},
@@ -99,4 +101,6 @@ def load_spec(doc_type: str) -> DocSpec:
         raw=raw,
         vocabulary=plain_labels(stops + [label for labels in (raw.get("sections") or {}).values() for label in labels]
                                 + list(raw.get("signature_labels", []))),
+        far_values=FarValues(float(far["heights"]), int(far["aligned_rows"]), float(far["unaligned_confidence"]))
+        if far else None,
     )

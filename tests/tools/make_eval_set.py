@@ -327,8 +327,11 @@ def render_paper_receipt(c: dict, page: dict, rng, np_rng):
     ox, oy = rng.randint(-5, 6), rng.randint(-4, 5)
     drift = page.get("drift", 9)
 
+    # Tuning families (make_tuning_families.py) also drift the 项目 rows and the dates off their lines.
+    drifts = {"payment": drift, "items": page.get("item_drift", 0), "date": page.get("date_drift", 0)}
+
     def val(x, y, text, size=24, right=False, block=None):
-        dy = drift if block == "payment" else 0
+        dy = drifts.get(block, 0)
         return dot_matrix_text(img, (x + ox + rng.randint(-2, 2), y + oy + dy + rng.randint(-1, 1)),
                                text, size, rng, anchor_right=right)
 
@@ -344,7 +347,7 @@ def render_paper_receipt(c: dict, page: dict, rng, np_rng):
     y = hy + 56
     for cat, amount in c["categories"]:
         val(190, y, cat)
-        boxes[cat] = val(612, y, amount, right=True)
+        boxes[cat] = val(612, y, amount, right=True, block="items")
         y += 38
     words_only = c["variant"] == "registration"
     if not words_only:
@@ -391,11 +394,13 @@ def render_paper_receipt(c: dict, page: dict, rng, np_rng):
     issue = add_days(c["visit_date"], c["stay"]) if inpatient else c["visit_date"]
     show_visit = style != "dotmatrix" and not inpatient
     if style == "dotmatrix":
-        val(1050, B + 20, fmt_date(issue, "dotmatrix", charge_time), size=24)
+        if page.get("date_label_printed"):  # the form's own 日期: label, the stamp printed where it falls
+            d.text((1250, B + 22), "日期:", font=fs, fill=form)
+        val(1050, B + 20, fmt_date(issue, "dotmatrix", charge_time), size=24, block="date")
     else:
         if show_visit:
-            val(1010, B + 4, "就诊日期:" + fmt_date(c["visit_date"], style, c["visit_time"]), size=22)
-        val(1010, B + 36, "收费日期:" + fmt_date(issue, style, charge_time), size=22)
+            val(1010, B + 4, "就诊日期:" + fmt_date(c["visit_date"], style, c["visit_time"]), size=22, block="date")
+        val(1010, B + 36, "收费日期:" + fmt_date(issue, style, charge_time), size=22, block="date")
 
     # handwritten clerk note (strokes, no legible text) in the free area of the right table
     if page.get("note"):

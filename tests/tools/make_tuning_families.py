@@ -7,7 +7,9 @@ changing its output): records with label and text on one line, label above its
 text, a boxed table form and a handwritten-looking 就医记录册 page; detail lists
 with a grid, without one (dot-matrix), grouped by category with 小计, and as a
 prescription with 用法 and 天数; ID copies side by side, stacked (back first) and
-one side only; bank books of other banks, account page and cover.
+one side only; bank books of other banks, account page and cover; Shanghai 门(急)诊
+receipts as a narrow slip alone on the scanner bed, as the pre-printed form photographed
+by phone, and laser-printed whole on A5 (every issue-date form on some page).
 
 Held-out families are built elsewhere and never by this file: only these are tuned on.
 
@@ -28,12 +30,14 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_eval_set import (  # noqa: E402
-    CASES, DEGR, HOSPITALS, ROW_POOL, R, ScanContext, fmt_date, make_member, rand_date,
+    CASES, DEGR, HOSPITALS, ROW_POOL, R, ScanContext, fmt_date, make_member, rand_date, receipt_content,
+    render_paper_receipt,
 )
 from make_sample_scans import (  # noqa: E402
     FONT_FILES, blend_ink, dot_matrix_text, rmb_in_words, seeded, signature_scribble, star, wrap_text,
@@ -612,6 +616,287 @@ def render_bank_cover(name, rng, dpi):
 
 
 # =============================================================================
+# Receipts (上海市医疗门(急)诊收费票据)
+# =============================================================================
+
+# Issue dates are printed 2025年03月04日 (cn0), 2025-03-04 (dash), 2025.03.04 (dot) or 20250304
+# (compact), with a time or without (make_eval_set.fmt_date); each family prints each on some page.
+RECEIPT_VARIANTS = ["account", "fund", "additional", "alipay", "selfpay", "registration"]
+
+
+def _for_page(name: str, options: list):
+    """The option of a family's page by its suffix (a, b, c, …): every option is on some page."""
+    return options["abcdefgh".index(name[-1]) % len(options)]
+
+
+def _receipt_facts(name, rng, variant):
+    """The facts of one outpatient receipt (make_eval_set.receipt_content): rows and a payment split
+    that obey the receipt's arithmetic (合计 = 统筹 + 附加 + 个人账户 + 现金, 分类自负 + 自负 + 自费
+    = 现金, checks.cash_split_adds_up)."""
+    c = receipt_content(name, variant, rng)
+    p = {k: Decimal(v) for k, v in c["pay"].items()}
+    if c["insurance_type"] != "(自费)":
+        # receipt_content splits 现金 + 个人账户; the form's 现金支付中 splits the cash alone.
+        cash = p["cash_paid"]
+        self_rows = sum((Decimal(r["amount"]) for r in c["rows"] if r["self_pay"]), Decimal(0))
+        p["self_pay"] = min(self_rows, cash)
+        p["category_self_pay"] = min(cash - p["self_pay"],
+                                     (cash * Decimal(rng.uniform(0, 0.3))).quantize(Decimal("0.01")))
+        p["self_borne"] = cash - p["self_pay"] - p["category_self_pay"]
+    c["pay"] = {k: f"{v:.2f}" for k, v in p.items()}
+    return c
+
+
+def _detail_rows(c):
+    """The right-hand rows as the printer prints them: class or (自费) before the name."""
+    rows = []
+    for r in c["rows"]:
+        prefix = "(自费)" if r["self_pay"] else (f"({r['drug_class']})" if r["drug_class"] else "")
+        rows.append({"code": r["code"], "name": prefix + r["name"], "spec": r["spec"], "quantity": r["quantity"],
+                     "unit_price": r["unit_price"], "amount": r["amount"]})
+    return rows
+
+
+def _receipt_truth(c, issue, visit_printed, detail):
+    """Fields, 项目 rows and detail rows in the eval set's receipt truth (make_eval_set.render_paper_receipt)."""
+    p = c["pay"]
+    fields = {"invoice_number": c["invoice_number"], "hospital": c["hospital"], "payer_name": c["member"]["name"],
+              "insurance_type": c["insurance_type"]}
+    if c["insurance_type"] != "(自费)":
+        fields["insurance_number"] = c["member"]["id_number"]
+    if visit_printed:
+        fields["visit_date"] = c["visit_date"]
+    fields["issue_date"] = issue
+    fields["total"] = c["total"]
+    fields["total_in_words"] = c["total"]
+    fields.update(p)
+    if c["third"]:
+        fields["third_party_paid"] = c["third"][1]
+    if c["balances"]:
+        fields["account_balance_current"] = c["balance_current"]
+        fields["account_balance_past"] = c["balance_past"]
+    items = [{"name": k, "category": k, "amount": a} for k, a in c["categories"]]
+    return fields, items, detail
+
+
+def _charge_time(c) -> str:
+    return c["visit_time"][:3] + f"{(int(c['visit_time'][3:5]) + 17) % 60:02d}" + c["visit_time"][5:]
+
+
+def _bed(sh_slip: Sheet, dpi, rng, dark: bool) -> Sheet:
+    """The slip alone on the scanner bed: the lid open (dark) or closed (light), margins all round."""
+    bed = Sheet(dpi, size=(1240, 1754), paper=(34, 34, 37) if dark else (226, 226, 223))
+    x = int(rng.uniform(120, 1240 - sh_slip.W - 120) * bed.s)
+    y = int(rng.uniform(100, max(101, 1754 - sh_slip.H - 100)) * bed.s)
+    bed.img.paste(sh_slip.img, (x, y))
+    return bed
+
+
+def render_receipt_narrow_slip(name, rng, dpi):
+    """A narrow printed slip of a 门(急)诊 receipt: one label a line, its value right-aligned at the
+    slip's edge, faint grey print; the slip alone on a dark or light scanner bed."""
+    c = _receipt_facts(name, rng, rng.choice(RECEIPT_VARIANTS))
+    p, member = c["pay"], c["member"]
+    # With a time the date is too long for its label's line and wraps under it (dash_time, dot_time);
+    # some printers wrap every date under its label (wrapped).
+    style = _for_page(name, ["cn0", "dash_time", "dot", "compact", "dot_time", "dash"])
+    wrapped = style.endswith("_time") or _for_page(name, [False, False, False, False, False, True])
+    ink = tuple([rng.randint(95, 135)] * 3)
+    W = rng.choice([500, 540])
+    lines = []  # (label, value or None, indent)
+    visit_printed = rng.random() < 0.5
+    lines += [("票据号码:", c["invoice_number"], 0), ("姓名:", member["name"], 0), ("性别:", member["sex"], 0),
+              ("医保类型:", c["insurance_type"], 0)]
+    if c["insurance_type"] != "(自费)":
+        lines.append(("社会保障号码:", member["id_number"], 0))
+    if visit_printed:
+        lines.append(("就诊日期:", fmt_date(c["visit_date"], style.removesuffix("_time")), 0))
+    lines.append(("-", None, 0))
+    lines.append(("项目", "金额(元)", 0))
+    lines += [(cat, amount, 0) for cat, amount in c["categories"]]
+    lines.append(("合计", c["total"], 0))
+    lines.append(("合计(大写):", rmb_in_words(c["total"]), 0))
+    lines.append(("-", None, 0))
+    lines += [("医保统筹支付:", p["fund_paid"], 0), ("附加支付:", p["additional_paid"], 0),
+              ("个人账户支付:", p["account_paid"], 0), ("现金支付:", p["cash_paid"], 0),
+              ("现金支付中:", None, 0), ("分类自负:", p["category_self_pay"], 30), ("自负:", p["self_borne"], 30),
+              ("自费:", p["self_pay"], 30)]
+    if c["third"]:
+        lines.append((c["third"][0] + ":", c["third"][1], 0))
+    if c["balances"]:
+        lines += [("当年账户余额:", c["balance_current"], 0), ("历年账户余额:", c["balance_past"], 0)]
+    lines.append(("-", None, 0))
+    lines.append(("收款员:", c["cashier"], 0))
+    date_label = rng.choice(["收费日期:", "日期:"])
+    if wrapped:
+        lines += [(date_label, None, 0), ("", fmt_date(c["visit_date"], style, _charge_time(c)), 0)]
+    else:
+        lines.append((date_label, fmt_date(c["visit_date"], style), 0))
+    step = rng.choice([38, 42])
+    H = 200 + step * len(lines) + 90
+    slip = Sheet(dpi, size=(W, H), paper=(248, 248, 244))
+    slip.text(W / 2, 50, "上海市医疗门(急)诊收费票据", "sans_bold", 25, fill=ink, anchor="mm")
+    slip.text(W / 2, 100, c["hospital"], "sans", 22 if len(c["hospital"]) < 15 else 18, fill=ink, anchor="mm")
+    y = 150
+    for label, value, indent in lines:
+        if label == "-":
+            slip.text(20, y, "-" * 60, size=14, fill=ink)
+            y += step * 0.6
+            continue
+        if label:
+            slip.text(24 + indent, y, label, size=21, fill=ink)
+        if value is not None:
+            slip.text(W - 24, y, value, size=21, fill=ink, anchor="ra")
+        y += step
+    slip.text(W / 2, y + 20, "本收据盖章有效 遗失不补", size=17, fill=ink, anchor="mm")
+    issue = c["visit_date"]
+    return (_bed(slip, dpi, rng, dark=rng.random() < 0.5).img,
+            *_receipt_truth(c, issue, visit_printed, []))
+
+
+def _photo_12mp(img: Image.Image, rng, np_rng, portrait: bool, megapixels: float) -> Image.Image:
+    """A phone photo of the receipt on a desk: perspective, uneven light and colour, defocus and sensor
+    noise, at the size of a phone camera's picture (4:3)."""
+    w, h = img.size
+    H = int((megapixels * 1e6 * 3 / 4) ** 0.5)
+    W = int(H * 4 / 3)
+    if portrait:
+        W, H = H, W
+    fill = rng.uniform(0.72, 0.86)
+    scale = min(W * fill / w, H * fill / h)
+    pw, ph = w * scale, h * scale
+    cx, cy = W / 2 + rng.uniform(-0.05, 0.05) * W, H / 2 + rng.uniform(-0.05, 0.05) * H
+    j = lambda: rng.uniform(-0.035, 0.035) * max(pw, ph)  # noqa: E731
+    dst = np.float32([[cx - pw / 2 + j(), cy - ph / 2 + j()], [cx + pw / 2 + j(), cy - ph / 2 + j()],
+                      [cx + pw / 2 + j(), cy + ph / 2 + j()], [cx - pw / 2 + j(), cy + ph / 2 + j()]])
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    M = cv2.getPerspectiveTransform(src, dst)
+    page = cv2.warpPerspective(np.asarray(img, np.float32), M, (W, H), flags=cv2.INTER_LINEAR)
+    mask = cv2.warpPerspective(np.ones((h, w), np.float32), M, (W, H), flags=cv2.INTER_LINEAR)[:, :, None]
+    desk = np.full((H, W, 3), rng.choice([(40, 36, 33), (70, 58, 48), (28, 30, 36)]), np.float32)
+    desk += (cv2.resize(np_rng.random((24, 32)).astype(np.float32), (W, H))[:, :, None] - 0.5) * 20
+    out = page * mask + desk * (1 - mask)
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    lx, ly = rng.uniform(0.1, 0.9) * W, rng.uniform(0.1, 0.6) * H
+    light = 1.05 - 0.28 * (((xx - lx) / W) ** 2 + ((yy - ly) / H) ** 2)  # one lamp, off centre
+    shade = np.clip((xx / W - rng.uniform(0.6, 0.95)) * 3, 0, 1) * rng.uniform(0.0, 0.2)  # the hand's shadow
+    out *= (light - shade)[:, :, None] * np.array([1.0, 0.97, rng.uniform(0.86, 0.95)], np.float32)
+    out = cv2.GaussianBlur(out, (0, 0), rng.uniform(0.9, 1.6) * W / 3000)
+    out += np_rng.normal(0, 5, out.shape[:2]).astype(np.float32)[:, :, None]
+    return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
+
+
+def render_receipt_phone_photo(name, rng, dpi):
+    """The pre-printed 上海市医疗门(急)诊收费票据 form with dot-matrix values, photographed by phone
+    (make_eval_set.render_paper_receipt draws the form): perspective, uneven light, 8-12 MP."""
+    np_rng = np.random.default_rng(rng.randrange(2 ** 32))
+    variant = rng.choice(RECEIPT_VARIANTS)
+    c = _receipt_facts(name, rng, variant)
+    style = _for_page(name, ["cn0", "dotmatrix", "dash", "dot_time", "compact", "dotmatrix"])
+    # The printer's values fall off the form's lines: the payment box, the 项目 rows and the dates alike
+    # (real_receipt_photo_dark_background prints them most of a row high); a stamped date may fall
+    # left of the form's own 日期: label.
+    page = {"date_style": style, "drift": rng.choice([0, 8, -10]), "item_drift": rng.choice([0, 10, -12]),
+            "date_drift": rng.choice([0, 9, -9]), "date_label_printed": True, "note": rng.random() < 0.4,
+            "holes": rng.random() < 0.5, "ink": rng.choice(["brown", "green"])}
+    img, truth, _ = render_paper_receipt(c, page, rng, np_rng)
+    img = img.resize((int(img.width * dpi / 200), int(img.height * dpi / 200)), Image.BICUBIC)
+    photo = _photo_12mp(img, rng, np_rng, portrait=rng.random() < 0.3, megapixels=rng.choice([8, 12]))
+    return photo, truth["fields"], truth["items"], truth["detail_items"]
+
+
+def render_receipt_dense_laser(name, rng, dpi):
+    """The whole receipt printed by a laser printer on plain A5: black, thin rules, 项目 rows two to a
+    row, 合计 beside 合计(大写), the payment split several labels to a line, detail rows below."""
+    c = _receipt_facts(name, rng, rng.choice(RECEIPT_VARIANTS))
+    p, member = c["pay"], c["member"]
+    style = _for_page(name, ["cn0", "dash", "dot", "compact", "dash_time", "cn0"])
+    sh = Sheet(dpi, size=(1240, 874))
+    fs = 19
+    sh.text(sh.W / 2, 46, "上海市医疗门(急)诊收费票据", "serif_bold", 32, anchor="mm")
+    sh.text(60, 86, c["hospital"], "sans_bold", 22)
+    sh.text(sh.W - 60, 86, f"NO.{c['invoice_number']}", "sans", 22, anchor="ra")
+    x0, x1 = 50, sh.W - 50
+    y = 124
+    sh.line(x0, y, x1, y, 1)
+    visit_printed = rng.random() < 0.5
+    head = [("姓名:", member["name"], 60), ("性别:", member["sex"], 300), ("医保类型:", c["insurance_type"], 420)]
+    if c["insurance_type"] != "(自费)":
+        head.append(("社会保障号码:", member["id_number"], 760))
+    for label, value, x in head:
+        sh.text(x, y + 10, label + value, size=fs)
+    y += 40
+    sh.text(60, y + 8, f"业务流水号:{c['serial']}", size=fs)
+    if visit_printed:
+        sh.text(560, y + 8, f"就诊日期:{fmt_date(c['visit_date'], style, c['visit_time'])}", size=fs)
+    y += 38
+    sh.line(x0, y, x1, y, 1)
+    # 项目 table, two rows to a line: 项目 金额 | 项目 金额; on some printers each amount right after
+    # its name, so that OCR reads a name and its amount (or both rows of a line) as one line.
+    compact = _for_page(name, [True, False])
+    cols = [(60, 400), (660, 1000)] if not compact else [(60, None), (380, None)]
+    for cx, ax in cols:
+        sh.text(cx, y + 8, "项目", "sans_bold", fs)
+        if ax:
+            sh.text(ax, y + 8, "金额(元)", "sans_bold", fs, anchor="ra")
+        else:
+            sh.text(cx + 160, y + 8, "金额", "sans_bold", fs)
+    y += 36
+    cats = c["categories"]
+    for i in range(0, len(cats), 2):
+        for (cx, ax), (cat, amount) in zip(cols, cats[i:i + 2]):
+            if ax:
+                sh.text(cx, y + 6, cat, size=fs)
+                sh.text(ax, y + 6, amount, size=fs, anchor="ra")
+            else:
+                sh.text(cx, y + 6, f"{cat} {amount}", size=fs)
+        y += 32
+    sh.line(x0, y + 6, x1, y + 6, 1)
+    y += 14
+    words = rmb_in_words(c["total"])
+    total_text = f"¥{c['total']}" if rng.random() < 0.4 else c["total"]
+    sh.text(60, y + 6, f"合计(大写):{words}", "sans_bold", fs)
+    sh.text(660, y + 6, f"合计:{total_text}", "sans_bold", fs)
+    y += 40
+    sh.line(x0, y, x1, y, 1)
+    pay = [[("医保统筹支付:", p["fund_paid"]), ("附加支付:", p["additional_paid"]), ("个人账户支付:", p["account_paid"])],
+           [("现金支付:", p["cash_paid"])] + ([(c["third"][0] + ":", c["third"][1])] if c["third"] else [])]
+    for row in pay:
+        for k, (label, value) in enumerate(row):
+            sh.text(60 + 380 * k, y + 8, f"{label}{value}", size=fs)
+        y += 34
+    sh.text(60, y + 8, f"现金支付中: 分类自负 {p['category_self_pay']} 元   自负 {p['self_borne']} 元   "
+                       f"自费 {p['self_pay']} 元(不属于医保报销范围)", size=fs)
+    y += 34
+    if c["balances"]:
+        sh.text(60, y + 8, f"当年账户余额:{c['balance_current']}", size=fs)
+        sh.text(440, y + 8, f"历年账户余额:{c['balance_past']}", size=fs)
+        y += 34
+    sh.line(x0, y + 4, x1, y + 4, 1)
+    y += 12
+    detail = _detail_rows(c)
+    if detail:
+        dcols = [("项目编码", 60, "l"), ("名称", 220, "l"), ("规格", 600, "l"), ("数量", 860, "r"),
+                 ("单价", 1000, "r"), ("金额", 1170, "r")]
+        for title, x, al in dcols:
+            sh.text(x, y + 6, title, "sans_bold", 17, anchor="ra" if al == "r" else "la")
+        y += 30
+        for r in detail:
+            for (_, x, al), v in zip(dcols, [r["code"], r["name"], r["spec"][:14], r["quantity"], r["unit_price"],
+                                             r["amount"]]):
+                sh.text(x, y + 4, v, size=17, anchor="ra" if al == "r" else "la")
+            y += 27
+    y = max(y + 20, 790)
+    sh.line(x0, y, x1, y, 1)
+    date_label = rng.choice(["收费日期:", "开票日期:", "日期:"])
+    sh.text(60, y + 12, "收款单位(章):", size=fs)
+    sh.text(440, y + 12, f"收款员:{c['cashier']}", size=fs)
+    sh.text(760, y + 12, date_label + fmt_date(c["visit_date"], style, _charge_time(c)), size=fs)
+    sh.rect(x0, 124, x1, y, 1)
+    return (sh.img, *_receipt_truth(c, c["visit_date"], visit_printed, detail))
+
+
+# =============================================================================
 # The families: name -> (doc_type, renderer, description, documents)
 # =============================================================================
 
@@ -704,6 +989,30 @@ FAMILIES = {
                                ("b", 300, "jpg", [("noise", 3)]),
                                ("c", 200, "jpg", [("skew", -0.6), ("jpeg", 50)]),
                                ("d", 200, "jpg", [COPY, ("blur", 0.6)]))),
+    "tuned_receipt_narrow_slip": ("receipt", render_receipt_narrow_slip,
+                                  "a narrow printed slip of a 门(急)诊 receipt alone on a dark or light scanner bed: "
+                                  "one label a line, values right-aligned, faint grey print",
+                                  _docs(("a", 200, "jpg", [("skew", 0.8), ("noise", 4)]),
+                                        ("b", 300, "jpg", [("skew", -0.6)]),
+                                        ("c", 200, "png", [("skew", 0.4)]),
+                                        ("d", 200, "jpg", [("blur", 0.7), ("jpeg", 50)]),
+                                        ("e", 300, "jpg", [COPY, ("skew", 1.0)]),
+                                        ("f", 200, "jpg", [("skew", -0.3), ("noise", 6)]))),
+    "tuned_receipt_phone_photo": ("receipt", render_receipt_phone_photo,
+                                  "the pre-printed 上海市医疗门(急)诊收费票据 form photographed by phone: "
+                                  "perspective, uneven light, 8-12 MP",
+                                  _docs(("a", 200, "jpg", []), ("b", 300, "jpg", []), ("c", 200, "jpg", []),
+                                        ("d", 300, "jpg", [("jpeg", 60)]), ("e", 200, "jpg", []),
+                                        ("f", 300, "jpg", []))),
+    "tuned_receipt_dense_laser": ("receipt", render_receipt_dense_laser,
+                                  "the whole receipt laser-printed on plain A5: thin rules, 项目 rows two to a row, "
+                                  "合计 beside 合计(大写), several payment labels to a line",
+                                  _docs(("a", 200, "jpg", [("skew", 0.7), ("noise", 4)]),
+                                        ("b", 300, "jpg", [COPY]),
+                                        ("c", 200, "png", [("skew", -0.5)]),
+                                        ("d", 200, "jpg", [("blur", 0.7), ("jpeg", 45)]),
+                                        ("e", 300, "jpg", [("skew", -0.9)]),
+                                        ("f", 200, "jpg", [COPY, ("skew", 0.4)]))),
 }
 
 
@@ -715,6 +1024,8 @@ def render(family: str, suffix: str, dpi: int, steps) -> tuple[Image.Image, dict
     img, fields = result[0], result[1]
     truth = {"doc_type": doc_type, "family": family, "rotation": 0, "fields": fields,
              "items": result[2] if len(result) > 2 else []}
+    if len(result) > 3:  # receipts: the right-hand rows as printed
+        truth["detail_items"] = result[3]
     ctx = ScanContext(rng, np_rng, None)
     for step, param in steps:
         img = DEGR[step](img, ctx, param)
@@ -733,16 +1044,19 @@ def save(img: Image.Image, path: Path, grey: bool) -> None:
 
 
 def update_families_yaml(path: Path) -> None:
-    """Enter the tuning families in tests/eval_set/families.yaml, keeping the entries others made there."""
-    import yaml
-
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
-    data = data or {}
-    families = data.setdefault("families", {})
+    """Enter the tuning families in tests/eval_set/families.yaml, one line each, keeping the file's
+    comments and the entries others made there (pipeline/evaluation.load_families reads it)."""
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else ["families:"]
     for family, (doc_type, _, description, _) in FAMILIES.items():
-        families[family] = {"doc_type": doc_type, "held_out": False, "description": description,
-                            "made_by": "tests/tools/make_tuning_families.py"}
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+        # A JSON string is a YAML double-quoted scalar.
+        line = (f"  {family}: {{doc_type: {doc_type}, held_out: false, script: tests/tools/make_tuning_families.py, "
+                f"description: {json.dumps(description, ensure_ascii=False)}}}")
+        at = next((i for i, text in enumerate(lines) if text.startswith(f"  {family}:")), None)
+        if at is None:
+            lines.append(line)
+        else:
+            lines[at] = line
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main():
