@@ -1,7 +1,8 @@
 """Mailroom stacks: the day's applications fed through a sheet-fed scanner as one PDF or multi-page
 TIFF, a cover sheet (pipeline/cover_sheet.py) before each. A taken stack is split at every cover sheet
 into one packet per run of pages, named `<stack>-01`, `-02`, …; a stack without cover sheets is one
-packet, as any dropped file.
+packet, as any dropped file, and so is a file with a cover sheet on its first page only (each packet split
+from a stack is such a file: it is never split again).
 
 Exactly once, whatever the moment a watcher dies (only the holder of the taken stack does this):
 
@@ -20,7 +21,9 @@ A restart after 2 finishes 3 and 4 without splitting again; before 2, it splits 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import re
 import uuid
 from datetime import date
 from pathlib import Path
@@ -34,6 +37,7 @@ from pipeline.pages import pages_of
 from store.archive import archive_original, sha256_of, written_in_place_of
 
 SPLITTING = "splitting"
+_FILE_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]{32}><[0-9A-Fa-f]{32})>")
 _OF = ".split-of"  # in a split folder: which taken file it is the split of
 STACK_SUFFIXES = {".pdf", ".tif", ".tiff"}
 # Where a Debian/Ubuntu or a Windows machine keeps a Chinese font for the cover sheets' text.
@@ -95,15 +99,17 @@ def _cjk_font() -> bytes:
 # --- splitting a stack ----------------------------------------------------------------------------
 
 def runs_of(stack: Path, name: str) -> list[range] | None:
-    """The stack's packets as runs of page numbers (from 0), or None when it holds no cover sheet (or
-    cannot be read: the intake then says why, as for any file)."""
+    """The stack's packets as runs of page numbers (from 0), or None when it is one packet: no cover sheet,
+    or one on its first page only (a packet split from a stack is that) — or it cannot be read, and the
+    intake says why, as for any file."""
     if stack.suffix.lower() not in STACK_SUFFIXES:
         return None
     try:
         covers = [cover_sheet.detect(page.image) is not None for page in pages_of(stack, name)]
     except UnreadableFileError:
         return None
-    return cover_sheet.runs(covers) if any(covers) else None
+    packets = cover_sheet.runs(covers)
+    return packets if len(packets) > 1 else None
 
 
 def split_stack(taken: Path, dropped_as: str, work_dir: Path, settings: Settings, adopt, discard) -> list[Path] | None:
@@ -151,13 +157,15 @@ def _write_pages(stack: Path, pages: range, target: Path) -> None:
         source, part = pypdfium2.PdfDocument(str(stack)), pypdfium2.PdfDocument.new()
         try:
             part.import_pages(source, list(pages))
-            with open(target, "wb") as out:
-                part.save(out)
-                out.flush()
-                os.fsync(out.fileno())
+            written = io.BytesIO()
+            part.save(written)
         finally:
             part.close()
             source.close()
+        with open(target, "wb") as out:
+            out.write(_fixed_file_id(written.getvalue()))
+            out.flush()
+            os.fsync(out.fileno())
         return
     from PIL import Image
 
@@ -170,6 +178,18 @@ def _write_pages(stack: Path, pages: range, target: Path) -> None:
     frames[0].save(target, format="TIFF", save_all=True, append_images=frames[1:], compression=compression)
     with open(target, "rb") as written:
         os.fsync(written.fileno())
+
+
+def _fixed_file_id(pdf: bytes) -> bytes:
+    """PDFium gives a new file an /ID of its memory address; one of the content instead makes the same
+    pages split from the same stack the same bytes, so a stack dropped twice is recognised as its packets
+    are (by content). Same length: the cross-reference offsets stay right."""
+    found = list(_FILE_ID.finditer(pdf))
+    if not found:
+        return pdf
+    start, end = found[-1].span(1)
+    digest = hashlib.sha256(pdf[:start] + pdf[end:]).hexdigest().upper()[:32].encode("ascii")
+    return pdf[:start] + digest + b"><" + digest + pdf[end:]
 
 
 def _identity(path: Path) -> str:

@@ -1,0 +1,95 @@
+"""A mailroom's stack: three sample packets fed through a scanner as one PDF, a printed cover sheet
+before each (one fed upside down, one a grey, skewed photocopy with its box ticked). The watcher splits it
+into three packets decided as the samples are; the same stack dropped again gives nothing new."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from sqlmodel import Session, select
+
+from flows.stacks import runs_of
+from pipeline.cover_sheet import runs
+from store import repository
+from store.db import get_engine
+from store.models import Decision, Packet
+from tests.samples import (
+    SAMPLES, db_url_of, inbox_is_empty, new_home, packets_in_db, start_watcher, stop_watcher, wait_until,
+)
+from tests.stacks import cover_scan, packet_pages, write_stack_pdf
+
+# 14 pages read by OCR; in this order each is decided as its expected.json says (as `claims run` of them all).
+STACK = ["01_outpatient_pays", "02_under_deductible", "03_missing_detail_list"]
+
+
+def mailroom_stack() -> list:
+    """The three packets, each after its cover sheet: upright, a ticked grey photocopy skewed 3°, upside down."""
+    first, second, third = (packet_pages(name) for name in STACK)
+    return ([cover_scan("P2026-000101"), *first,
+             cover_scan("P2026-000102", grey=True, skew=3.0, ticked=True), *second,
+             cover_scan("P2026-000103", upside_down=True), *third])
+
+
+def drop_stack(inbox, name: str, pages: list) -> None:
+    """As a station drops a file: written under a hidden name, then renamed into the inbox."""
+    hidden = inbox / f".{name}.partial"
+    write_stack_pdf(hidden, pages)
+    os.rename(hidden, inbox / name)
+
+
+def expected(packet: str) -> tuple[str, str]:
+    outcome = json.loads((SAMPLES / f"{packet}.expected.json").read_text(encoding="utf-8"))
+    return outcome["status"], outcome["payable"]
+
+
+def test_pages_before_the_first_cover_sheet_are_a_packet_and_each_cover_sheet_starts_one():
+    assert runs([False, False, True, False, True]) == [range(0, 2), range(2, 4), range(4, 5)]
+    assert runs([True, False, False]) == [range(0, 3)]
+    assert runs([True, True]) == [range(0, 1), range(1, 2)]  # a cover sheet with nothing after it: its own packet
+
+
+def test_a_stack_without_cover_sheets_stays_one_packet(tmp_path):
+    stack = tmp_path / "stack.pdf"
+    write_stack_pdf(stack, packet_pages("02_under_deductible")[:3])
+    assert runs_of(stack, "stack.pdf") is None
+
+
+def test_a_packet_behind_its_one_cover_sheet_is_not_split_again(tmp_path):
+    packet = tmp_path / "mailroom-01.pdf"
+    write_stack_pdf(packet, [cover_scan("P2026-000104"), *packet_pages("02_under_deductible")[:2]])
+    assert runs_of(packet, "mailroom-01.pdf") is None
+    write_stack_pdf(packet, [*packet_pages("02_under_deductible")[:2], cover_scan("P2026-000104")])
+    assert runs_of(packet, "mailroom-01.pdf") == [range(0, 2), range(2, 3)]
+
+
+def test_a_stack_with_cover_sheets_gives_one_claim_per_packet_and_dropped_again_nothing_new(tmp_path, database):
+    inbox, home = tmp_path / "inbox", new_home(tmp_path / "home", database)
+    inbox.mkdir()
+    pages = mailroom_stack()
+    watcher = start_watcher(inbox, home)
+    try:
+        drop_stack(inbox, "mailroom.pdf", pages)
+        wait_until(lambda: len(packets_in_db(home)) == 3 and inbox_is_empty(inbox), 900, "the stack's three packets")
+        drop_stack(inbox, "mailroom.pdf", pages)  # the clerk scans the same stack again
+        wait_until(lambda: inbox_is_empty(inbox), 300, "the second stack to be worked through")
+    finally:
+        output, errors = stop_watcher(watcher)
+
+    with Session(get_engine(db_url_of(home))) as session:
+        packets = {p.name: p for p in session.exec(select(Packet)).all()}
+        assert sorted(packets) == ["mailroom-01", "mailroom-02", "mailroom-03"], "a packet twice, or lost"
+        outcomes, covers = {}, {}
+        for (name, packet), sample in zip(sorted(packets.items()), STACK):
+            decisions = session.exec(select(Decision).where(Decision.packet_id == packet.id)).all()
+            assert len(decisions) == 1, name
+            outcomes[name] = (decisions[0].status, decisions[0].payable)
+            assert outcomes[name] == expected(sample), (name, sample, packet.reason)
+            documents = repository.load_documents(session, packet.id)
+            cover = [d for d in documents if d.doc_type == "cover_sheet"]
+            assert len(cover) == 1 and (cover[0].source, cover[0].page) == (f"{name}.pdf", 1)
+            covers[name] = (cover[0].value("packet_number"), cover[0].value("return_originals"))
+            assert "unknown" not in {d.doc_type for d in documents}  # the sheet was not read as a document
+    assert covers == {"mailroom-01": ("P2026-000101", False), "mailroom-02": ("P2026-000102", True),
+                      "mailroom-03": ("P2026-000103", False)}
+    assert "Traceback" not in errors
