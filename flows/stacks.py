@@ -37,6 +37,7 @@ from pipeline.pages import pages_of
 from store.archive import archive_original, sha256_of, written_in_place_of
 
 SPLITTING = "splitting"
+_CREATED = re.compile(rb"(/CreationDate\s*\(D:)\d{14}")
 _FILE_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]{32}><[0-9A-Fa-f]{32})>")
 _OF = ".split-of"  # in a split folder: which taken file it is the split of
 STACK_SUFFIXES = {".pdf", ".tif", ".tiff"}
@@ -157,13 +158,14 @@ def _write_pages(stack: Path, pages: range, target: Path) -> None:
         source, part = pypdfium2.PdfDocument(str(stack)), pypdfium2.PdfDocument.new()
         try:
             part.import_pages(source, list(pages))
+            created = re.sub(r"\D", "", source.get_metadata_dict().get("CreationDate", ""))[:14].ljust(14, "0")
             written = io.BytesIO()
             part.save(written)
         finally:
             part.close()
             source.close()
         with open(target, "wb") as out:
-            out.write(_fixed_file_id(written.getvalue()))
+            out.write(_reproducible(written.getvalue(), created.encode("ascii")))
             out.flush()
             os.fsync(out.fileno())
         return
@@ -180,10 +182,12 @@ def _write_pages(stack: Path, pages: range, target: Path) -> None:
         os.fsync(written.fileno())
 
 
-def _fixed_file_id(pdf: bytes) -> bytes:
-    """PDFium gives a new file an /ID of its memory address; one of the content instead makes the same
-    pages split from the same stack the same bytes, so a stack dropped twice is recognised as its packets
-    are (by content). Same length: the cross-reference offsets stay right."""
+def _reproducible(pdf: bytes, created: bytes) -> bytes:
+    """PDFium dates a new file now and gives it an /ID of its memory address: the stack's own date and an
+    /ID of the content instead make the same pages split from the same stack the same bytes, so a stack
+    dropped twice is recognised as its packets are, by content. Same lengths: the cross-reference offsets
+    stay right."""
+    pdf = _CREATED.sub(lambda found: found.group(1) + created, pdf, count=1)
     found = list(_FILE_ID.finditer(pdf))
     if not found:
         return pdf

@@ -4,8 +4,6 @@ packets is finished by the next holder without a packet twice."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from sqlmodel import Session, select
 
@@ -19,7 +17,7 @@ from tests.samples import (
     db_url_of, inbox_is_empty, kill_watcher, new_home, packets_in_db, start_watcher, stop_watcher, wait_until,
 )
 from tests.stacks import cover_scan, packet_pages, write_stack_pdf
-from tests.test_stack_with_cover_sheets import STACK, expected, mailroom_stack
+from tests.test_stack_with_cover_sheets import STACK, drop, expected, mailroom_stack
 
 
 class _Killed(BaseException):
@@ -33,8 +31,7 @@ def test_a_watcher_killed_mid_stack_finishes_it_after_a_restart_deciding_each_pa
     write_stack_pdf(stack, mailroom_stack())
     watcher = start_watcher(inbox, home)
     try:
-        shutil.copyfile(stack, inbox / ".mailroom.pdf.partial")
-        (inbox / ".mailroom.pdf.partial").rename(inbox / "mailroom.pdf")
+        drop(stack, inbox)
         wait_until(lambda: {p.status for p in packets_in_db(home)} >= {"decided", "received"}, 900,
                    "the first packet decided and the second being read")
         kill_watcher(watcher)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -31,11 +33,11 @@ def mailroom_stack() -> list:
              cover_scan("P2026-000103", upside_down=True), *third])
 
 
-def drop_stack(inbox, name: str, pages: list) -> None:
-    """As a station drops a file: written under a hidden name, then renamed into the inbox."""
-    hidden = inbox / f".{name}.partial"
-    write_stack_pdf(hidden, pages)
-    os.rename(hidden, inbox / name)
+def drop(stack: Path, inbox: Path) -> None:
+    """As a station drops a file: copied under a hidden name, then renamed into the inbox."""
+    hidden = inbox / f".{stack.name}.partial"
+    shutil.copyfile(stack, hidden)
+    os.rename(hidden, inbox / stack.name)
 
 
 def expected(packet: str) -> tuple[str, str]:
@@ -66,21 +68,23 @@ def test_a_packet_behind_its_one_cover_sheet_is_not_split_again(tmp_path):
 def test_a_stack_with_cover_sheets_gives_one_claim_per_packet_and_dropped_again_nothing_new(tmp_path, database):
     inbox, home = tmp_path / "inbox", new_home(tmp_path / "home", database)
     inbox.mkdir()
-    pages = mailroom_stack()
+    stack = tmp_path / "mailroom.pdf"
+    write_stack_pdf(stack, mailroom_stack())
     watcher = start_watcher(inbox, home)
     try:
-        drop_stack(inbox, "mailroom.pdf", pages)
+        drop(stack, inbox)
         wait_until(lambda: len(packets_in_db(home)) == 3 and inbox_is_empty(inbox), 900, "the stack's three packets")
-        drop_stack(inbox, "mailroom.pdf", pages)  # the clerk scans the same stack again
+        drop(stack, inbox)  # the same file dropped again
         wait_until(lambda: inbox_is_empty(inbox), 300, "the second stack to be worked through")
     finally:
-        output, errors = stop_watcher(watcher)
+        _, errors = stop_watcher(watcher)
 
     with Session(get_engine(db_url_of(home))) as session:
-        packets = {p.name: p for p in session.exec(select(Packet)).all()}
-        assert sorted(packets) == ["mailroom-01", "mailroom-02", "mailroom-03"], "a packet twice, or lost"
+        packets = sorted(session.exec(select(Packet)).all(), key=lambda p: p.name)
+        assert [p.name for p in packets] == ["mailroom-01", "mailroom-02", "mailroom-03"], "a packet twice, or lost"
         outcomes, covers = {}, {}
-        for (name, packet), sample in zip(sorted(packets.items()), STACK):
+        for packet, sample in zip(packets, STACK):
+            name = packet.name
             decisions = session.exec(select(Decision).where(Decision.packet_id == packet.id)).all()
             assert len(decisions) == 1, name
             outcomes[name] = (decisions[0].status, decisions[0].payable)
