@@ -415,7 +415,8 @@ def _cover_sheet(args) -> int:
     from flows.stacks import print_cover_sheets
 
     numbers = print_cover_sheets(_settings(args), args.count, args.out)
-    print(f"{len(numbers)} cover sheet(s) in {args.out}: {numbers[0]} … {numbers[-1]}")
+    issued = numbers[0] if len(numbers) == 1 else f"{numbers[0]} … {numbers[-1]}"
+    print(f"{len(numbers)} cover sheet(s) in {args.out}: {issued}")
     return 0
 
 
