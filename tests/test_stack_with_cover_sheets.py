@@ -9,11 +9,18 @@ import os
 import shutil
 from pathlib import Path
 
+import cv2
+import numpy as np
+from PIL import Image
 from sqlmodel import Session, select
 
-from flows.stacks import runs_of
+from flows.settings import load_settings
+from flows.stacks import runs_of, split_stack
+from flows.watch import WORK_DIR, Inbox
 from pipeline.cover_sheet import runs
+from pipeline.pages import pages_of
 from store import repository
+from store.archive import sha256_of
 from store.db import get_engine
 from store.models import Decision, Packet
 from tests.samples import (
@@ -97,3 +104,21 @@ def test_a_stack_with_cover_sheets_gives_one_claim_per_packet_and_dropped_again_
     assert covers == {"mailroom-01": ("P2026-000101", False), "mailroom-02": ("P2026-000102", True),
                       "mailroom-03": ("P2026-000103", False)}
     assert "Traceback" not in errors
+
+
+def test_a_tiff_stack_is_archived_and_split_into_tiff_packets_of_its_own_pages(tmp_path):
+    pages = [cover_scan("P2026-000105"), cv2.imread(str(packet_pages("02_under_deductible")[0])),
+             cover_scan("P2026-000106", upside_down=True), cv2.imread(str(packet_pages("03_missing_detail_list")[0]))]
+    frames = [Image.fromarray(cv2.cvtColor(page, cv2.COLOR_BGR2RGB)) for page in pages]
+    (tmp_path / "inbox").mkdir()
+    frames[0].save(tmp_path / "inbox" / "stack.tif", save_all=True, append_images=frames[1:], compression="tiff_lzw")
+    digest = sha256_of(tmp_path / "inbox" / "stack.tif")
+    settings = load_settings(str(tmp_path / "home"))
+    inbox = Inbox(tmp_path / "inbox", settle_seconds=0)
+    taken = inbox.take(tmp_path / "inbox" / "stack.tif")
+    parts = split_stack(taken, "stack.tif", inbox.path / WORK_DIR, settings, inbox.adopt, inbox.discard)
+    assert [p.name for p in parts] == ["stack-01.tif", "stack-02.tif"] and not taken.exists()
+    assert [len(list(pages_of(part))) for part in parts] == [2, 2]
+    read = [page.image for part in parts for page in pages_of(part)]
+    assert all(np.array_equal(again, page) for again, page in zip(read, pages))  # pixel for pixel
+    assert sha256_of(settings.archive_dir / digest[:2] / f"{digest}.tif") == digest
