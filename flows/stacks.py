@@ -9,8 +9,8 @@ Exactly once, whatever the moment a watcher dies (only the holder of the taken s
   1. the stack's original is archived (by content hash, as every original)
   2. its packets are written into a hidden folder under INBOX/.claims/splitting/, which is renamed to
      the stack's token when all are written: the split, whole, or not at all. The folder records which
-     taken file it is the split of (its inode, size and time survive the renames), so a leftover of an
-     earlier stack of the same name and content is never taken for this one's
+     taken file it is the split of (its inode, size and time survive the renames), so the leftover of an
+     earlier stack of the same name (a crash between 4 and its end) is never taken for this one's
   3. each packet is renamed from there into INBOX/.claims/processing/: in one place or the other, never
      both, never neither
   4. the stack is discarded, then its split folder
