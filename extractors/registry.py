@@ -13,6 +13,7 @@ from extractors.model import Document, OcrPage
 from extractors.receipt import ReceiptExtractor
 from extractors.settlements import (InsuranceReimbursementListExtractor, LocalSubsidyListExtractor,
                                     OtherInsurerSettlementExtractor, UnionSettlementExtractor)
+from pipeline import cover_sheet
 from pipeline.normalize import as_printed
 
 EXTRACTORS = (
@@ -57,6 +58,10 @@ def regions_to_reread(page: OcrPage) -> list:
 
 
 def extract(page: OcrPage) -> Document:
+    if not page.lines and page.image is not None:  # cover sheets are never OCR'd (pipeline.reading)
+        sheet = cover_sheet.detect(page.image)
+        if sheet is not None:
+            return cover_sheet.as_document(page.source, page.index, sheet, page.rotation)
     page = as_read(page)
     doc_type, confidence = classify(page)
     for extractor in EXTRACTORS:

@@ -130,6 +130,13 @@ def _parser() -> argparse.ArgumentParser:
     _common_options(roster, ocr=False)
     roster.set_defaults(handler=_roster)
 
+    cover = commands.add_parser("cover-sheet", help="print cover sheets (a QR code with a packet number) to put "
+                                                   "before each claim in a stack scanned as one file")
+    cover.add_argument("--count", type=int, required=True, metavar="N", help="how many sheets, one A4 page each")
+    cover.add_argument("--out", type=Path, required=True, metavar="FILE.pdf")
+    _common_options(cover, database=False, ocr=False)
+    cover.set_defaults(handler=_cover_sheet)
+
     extract = commands.add_parser("extract", help="read one scan (image, multi-page TIFF, PDF) and print its documents")
     extract.add_argument("file", type=Path, metavar="FILE")
     extract.add_argument("--json", action="store_true", help="one JSON object per document and line")
@@ -404,6 +411,15 @@ def _roster(args) -> int:
         follow_roster(settings.db_url, imported.blacklist_changes)
         print(f"blacklist (M4.2.26): the roster changed {len(imported.blacklist_changes)} member-years; "
               "their claims were decided again")
+    return 0
+
+
+def _cover_sheet(args) -> int:
+    from flows.stacks import print_cover_sheets
+
+    numbers = print_cover_sheets(_settings(args), args.count, args.out)
+    issued = numbers[0] if len(numbers) == 1 else f"{numbers[0]} … {numbers[-1]}"
+    print(f"{len(numbers)} cover sheet(s) in {args.out}: {issued}")
     return 0
 
 

@@ -60,7 +60,9 @@ class ClaimDraft:
 
 def draft_claim(session: Session, record: Packet, documents: list[Document], problems: list[str] = ()) -> ClaimDraft:
     """Check the documents, find the member and the ledger, and build the claim. The ledger read here is
-    added to by `record_decision` in the same transaction: no other decision may come in between."""
+    added to by `record_decision` in the same transaction: no other decision may come in between. A cover
+    sheet (the separator page of a mailroom's stack) is stored with the packet but is no claim material."""
+    documents = [d for d in documents if d.doc_type != "cover_sheet"]
     repository.take_decision_turn(session)
     for document in documents:
         document.checks.clear()

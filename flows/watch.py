@@ -8,6 +8,7 @@ decision is stored. Polling, not file events: network shares do not deliver even
     INBOX/.claims/processing/  packets taken by a watcher; one that no live watcher holds
                                (its watcher died, or the database was away) is taken up again
     INBOX/.claims/locks/       which watcher holds which taken packet (a lock dies with its process)
+    INBOX/.claims/splitting/   a stack of several packets with cover sheets, being split (flows/stacks.py)
     INBOX/.claims/finished/    packets done with, renamed here whole and then deleted: a crash
                                never leaves half a packet behind to be taken for a new one
 
@@ -37,6 +38,7 @@ from flows.locks import exclusive
 from flows.packets import READY_MARKER, is_hidden, packet_of, readable, refusal
 from flows.quarantine import is_folder, remove_entry, set_aside
 from flows.settings import Settings
+from flows.stacks import split_stack
 
 log = logging.getLogger("claims.watch")  # packets are named by a hash of their name (PacketFiles.ref)
 
@@ -104,17 +106,22 @@ class Inbox:
 
     def take(self, entry: Path) -> Path | None:
         """Move a complete packet out of the stations' reach; None if someone else took it first."""
+        try:
+            target = self.adopt(entry)
+        except FileNotFoundError:
+            return None
+        self._seen.pop(entry.name, None)
+        return target
+
+    def adopt(self, entry: Path) -> Path:
+        """Move a packet among the taken ones under its name, or with a counter when a namesake is there."""
         is_file = not is_folder(entry)
         target, suffix = self.processing / entry.name, 1
         while target.exists() or target.is_symlink():
             stem, extension = (entry.stem, entry.suffix) if is_file else (entry.name, "")
             target = self.processing / f"{stem}{_COUNTER}{suffix}{extension}"
             suffix += 1
-        try:
-            os.rename(entry, target)  # atomic on one file system: one taker wins
-        except FileNotFoundError:
-            return None
-        self._seen.pop(entry.name, None)
+        os.rename(entry, target)  # atomic on one file system: one taker wins
         return target
 
     def left_over(self) -> list[Path]:
@@ -240,11 +247,15 @@ def work_on(taken: Path, inbox: Inbox, settings: Settings,
         packet = packet_of(taken, name)
         ref = packet.ref
         refused = refusal(packet)
+        parts = None  # a mailroom's stack: the packets it was split into
         try:
             if refused:  # the reason names files: it goes beside the packet, not into the log
                 log.warning("packet %s… set aside as a whole in quarantine/packets, with the reason", ref)
                 set_aside_whole(taken, refused, settings)
                 result = PacketResult(packet.name, "quarantined", reason=refused)
+            elif not is_folder(taken) and (parts := split_stack(taken, name, inbox.path / WORK_DIR, settings,
+                                                                 inbox.adopt, inbox.discard)) is not None:
+                log.info("stack %s… split into %d packet(s)", ref, len(parts))  # and the stack discarded
             else:
                 result = as_dropped(process_packet(packet, settings), packet.name)
         except Exception as error:  # noqa: BLE001 - one bad packet never stops the watcher
@@ -256,9 +267,19 @@ def work_on(taken: Path, inbox: Inbox, settings: Settings,
                       ref, type(error).__name__)
             set_aside_whole(taken, reason, settings)
             result = PacketResult(packet.name, "error", reason=reason)
-        report(result)
-        inbox.discard(taken)
-        return Outcome.DONE
+        if parts is None:
+            report(result)
+            inbox.discard(taken)
+            return Outcome.DONE
+    return _work_on_parts(parts, inbox, settings, report)
+
+
+def _work_on_parts(parts: list[Path], inbox: Inbox, settings: Settings, report) -> Outcome:
+    """The packets split from a stack, right away (each as any taken packet: another watcher may have one)."""
+    for part in parts:
+        if work_on(part, inbox, settings, report) is Outcome.LATER:
+            return Outcome.LATER
+    return Outcome.DONE
 
 
 def _is_transient(error: BaseException) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 
 from extractors.model import OcrPage
 from extractors.registry import regions_to_reread
+from pipeline import cover_sheet
 from pipeline.cleanup import CleanPage, seal_ink_suppressed, upright, upright_documents
 from pipeline.ocr import OcrEngine, TextLine
 from pipeline.pages import PageImage
@@ -30,9 +31,16 @@ def read_page(page: PageImage, engine: OcrEngine) -> OcrPage:
 def read_documents(pages: Iterable[PageImage], engine: OcrEngine) -> Iterator[OcrPage]:
     """The pages of one file as the documents on them, numbered 1, 2, … in order: a photo of several
     receipts gives one page per receipt, cut out and upright (its fields' boxes are on that image),
-    and the pages after it count on from there."""
+    and the pages after it count on from there. A cover sheet (the first page of a packet split from a
+    mailroom's stack) is turned upright and not read: it has nothing to read but its code and tick box."""
     number = 0
     for page in pages:
+        sheet = cover_sheet.detect(page.image) if page.index == 1 else None
+        if sheet is not None:
+            number += 1
+            yield OcrPage(source=page.source, index=number, rotation=sheet.rotation, lines=(),
+                          image=cover_sheet.upright(page.image, sheet))
+            continue
         if page.text_lines is not None:
             number += 1
             yield OcrPage(source=page.source, index=number, rotation=0, lines=page.text_lines, image=page.image)

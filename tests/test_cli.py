@@ -16,7 +16,8 @@ def claims(*args, stdin=None):
                           text=True, timeout=300, input=stdin)
 
 
-@pytest.mark.parametrize("command", ["run", "watch", "nightly", "review", "roster", "letter", "extract", "adjudicate", "eval"])
+@pytest.mark.parametrize("command", ["run", "watch", "nightly", "review", "roster", "letter", "cover-sheet", "extract",
+                                     "adjudicate", "eval"])
 def test_every_subcommand_answers_help(command):
     result = claims(command, "--help")
     assert result.returncode == 0 and "usage: claims" in result.stdout
