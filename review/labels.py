@@ -6,10 +6,11 @@ from pipeline.signals import rule_label
 
 DOC_TYPES = {
     "receipt": "医疗收费票据", "medical_record": "门诊病历", "detail_list": "费用明细清单",
-    "id_copy": "身份证复印件", "bank_book": "银行卡/存折", "unknown": "未识别的单据",
+    "id_copy": "身份证复印件", "bank_book": "银行卡/存折", "cover_sheet": "封面页（分隔页）", "unknown": "未识别的单据",
 }
 
 FIELDS = {
+    "packet_number": "封面页编号", "return_originals": "申请退回收据原件",
     "invoice_code": "票据代码", "invoice_number": "票据号码", "check_code": "校验码", "visit_date": "就诊日期",
     "issue_date": "收费日期", "payer_name": "交款人", "insurance_type": "医保类型", "insurance_number": "医保编号",
     "total_in_words": "合计（大写）", "total": "合计", "fund_paid": "医保统筹支付", "additional_paid": "附加支付",
