@@ -14,10 +14,10 @@ from store.archive import sha256_of
 from store.db import get_engine
 from store.models import Decision, Packet
 from tests.samples import (
-    db_url_of, inbox_is_empty, kill_watcher, new_home, packets_in_db, start_watcher, stop_watcher, wait_until,
+    db_url_of, inbox_is_empty, kill_watcher, packets_in_db, start_watcher, stop_watcher, wait_until,
 )
 from tests.stacks import cover_scan, packet_pages, write_stack_pdf
-from tests.test_stack_with_cover_sheets import STACK, drop, expected, mailroom_stack
+from tests.test_stack_with_cover_sheets import STACK, drop, expected, mailroom_setup
 
 
 class _Killed(BaseException):
@@ -25,10 +25,7 @@ class _Killed(BaseException):
 
 
 def test_a_watcher_killed_mid_stack_finishes_it_after_a_restart_deciding_each_packet_once(tmp_path, database):
-    inbox, home = tmp_path / "inbox", new_home(tmp_path / "home", database)
-    inbox.mkdir()
-    stack = tmp_path / "mailroom.pdf"
-    write_stack_pdf(stack, mailroom_stack())
+    inbox, home, stack = mailroom_setup(tmp_path, database)
     watcher = start_watcher(inbox, home)
     try:
         drop(stack, inbox)

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 from sqlmodel import Session, select
 
+from flows.desk import originals_standing
 from flows.settings import load_settings
 from flows.stacks import runs_of, split_stack
 from flows.watch import WORK_DIR, Inbox
@@ -38,6 +39,15 @@ def mailroom_stack() -> list:
     return ([cover_scan("P2026-000101"), *first,
              cover_scan("P2026-000102", grey=True, skew=3.0, ticked=True), *second,
              cover_scan("P2026-000103", upside_down=True), *third])
+
+
+def mailroom_setup(tmp_path: Path, database: str) -> tuple[Path, Path, Path]:
+    """A watch folder, its CLAIMS_HOME, and the mailroom stack as a PDF beside them, not yet dropped."""
+    inbox, home = tmp_path / "inbox", new_home(tmp_path / "home", database)
+    inbox.mkdir()
+    stack = tmp_path / "mailroom.pdf"
+    write_stack_pdf(stack, mailroom_stack())
+    return inbox, home, stack
 
 
 def drop(stack: Path, inbox: Path) -> None:
@@ -73,10 +83,7 @@ def test_a_packet_behind_its_one_cover_sheet_is_not_split_again(tmp_path):
 
 
 def test_a_stack_with_cover_sheets_gives_one_claim_per_packet_and_dropped_again_nothing_new(tmp_path, database):
-    inbox, home = tmp_path / "inbox", new_home(tmp_path / "home", database)
-    inbox.mkdir()
-    stack = tmp_path / "mailroom.pdf"
-    write_stack_pdf(stack, mailroom_stack())
+    inbox, home, stack = mailroom_setup(tmp_path, database)
     watcher = start_watcher(inbox, home)
     try:
         drop(stack, inbox)
@@ -101,6 +108,9 @@ def test_a_stack_with_cover_sheets_gives_one_claim_per_packet_and_dropped_again_
             assert len(cover) == 1 and (cover[0].source, cover[0].page) == (f"{name}.pdf", 1)
             covers[name] = (cover[0].value("packet_number"), cover[0].value("return_originals"))
             assert "unknown" not in {d.doc_type for d in documents}  # the sheet was not read as a document
+        # The ticked box is the member's request to have the originals back (M2.9), with no clerk involved.
+        asking = [packet.name for packet in packets if originals_standing(session, packet) is not None]
+    assert asking == ["mailroom-02"]
     assert covers == {"mailroom-01": ("P2026-000101", False), "mailroom-02": ("P2026-000102", True),
                       "mailroom-03": ("P2026-000103", False)}
     assert "Traceback" not in errors

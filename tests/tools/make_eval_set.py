@@ -423,27 +423,38 @@ def render_paper_receipt(c: dict, page: dict, rng, np_rng):
             for xx in (48, W - 48):
                 cv2.circle(paper, (xx, yy), 13, 0, -1, cv2.LINE_AA)
 
-    fields = {"invoice_number": c["invoice_number"], "hospital": c["hospital"], "payer_name": member["name"],
+    truth = {"doc_type": "receipt", "rotation": 0,
+             "fields": receipt_truth_fields(c, issue, show_ssn, show_visit, inpatient),
+             "items": receipt_truth_items(c), "detail_items": detail}
+    return img, truth, paper
+
+
+def receipt_truth_fields(c: dict, issue: str, insurance_number_shown: bool, visit_printed: bool,
+                         inpatient: bool = False) -> dict:
+    """What a person reads off a paper receipt of content `c` (the truth's fields)."""
+    fields = {"invoice_number": c["invoice_number"], "hospital": c["hospital"], "payer_name": c["member"]["name"],
               "insurance_type": c["insurance_type"]}
-    if show_ssn:
-        fields["insurance_number"] = member["id_number"]
+    if insurance_number_shown:
+        fields["insurance_number"] = c["member"]["id_number"]
     if inpatient:  # the 门(急)诊 form does not say which of the two a visit was
         fields["visit_kind"] = "inpatient"
-    if show_visit:
+    if visit_printed:
         fields["visit_date"] = c["visit_date"]
     fields["issue_date"] = issue
     fields["total"] = c["total"]
     fields["total_in_words"] = c["total"]
-    fields.update(p)
+    fields.update(c["pay"])
     if c["third"]:
         fields["third_party_paid"] = c["third"][1]
     if c["balances"]:
         fields["account_balance_current"] = c["balance_current"]
         fields["account_balance_past"] = c["balance_past"]
-    truth = {"doc_type": "receipt", "rotation": 0, "fields": fields,
-             "items": [{"name": k, "category": k, "amount": a} for k, a in c["categories"]],
-             "detail_items": detail}
-    return img, truth, paper
+    return fields
+
+
+def receipt_truth_items(c: dict) -> list[dict]:
+    """The receipt's 项目 rows as the truth gives them."""
+    return [{"name": k, "category": k, "amount": a} for k, a in c["categories"]]
 
 
 # =============================================================================

@@ -37,7 +37,7 @@ from PIL import Image, ImageDraw, ImageFont
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_eval_set import (  # noqa: E402
     CASES, DEGR, HOSPITALS, ROW_POOL, R, ScanContext, fmt_date, make_member, rand_date, receipt_content,
-    render_paper_receipt,
+    receipt_truth_fields, receipt_truth_items, render_paper_receipt,
 )
 from make_sample_scans import (  # noqa: E402
     FONT_FILES, blend_ink, dot_matrix_text, rmb_in_words, seeded, signature_scribble, star, wrap_text,
@@ -659,24 +659,8 @@ def _detail_rows(c):
 
 def _receipt_truth(c, issue, visit_printed, detail):
     """Fields, 项目 rows and detail rows in the eval set's receipt truth (make_eval_set.render_paper_receipt)."""
-    p = c["pay"]
-    fields = {"invoice_number": c["invoice_number"], "hospital": c["hospital"], "payer_name": c["member"]["name"],
-              "insurance_type": c["insurance_type"]}
-    if c["insurance_type"] != "(自费)":
-        fields["insurance_number"] = c["member"]["id_number"]
-    if visit_printed:
-        fields["visit_date"] = c["visit_date"]
-    fields["issue_date"] = issue
-    fields["total"] = c["total"]
-    fields["total_in_words"] = c["total"]
-    fields.update(p)
-    if c["third"]:
-        fields["third_party_paid"] = c["third"][1]
-    if c["balances"]:
-        fields["account_balance_current"] = c["balance_current"]
-        fields["account_balance_past"] = c["balance_past"]
-    items = [{"name": k, "category": k, "amount": a} for k, a in c["categories"]]
-    return fields, items, detail
+    return (receipt_truth_fields(c, issue, c["insurance_type"] != "(自费)", visit_printed), receipt_truth_items(c),
+            detail)
 
 
 def _charge_time(c) -> str:
