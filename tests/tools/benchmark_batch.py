@@ -217,7 +217,7 @@ def main() -> None:
                   f"   ×{baseline / speed['seconds']:.2f} the baseline's speed   peak RSS {speed['peak_rss_mb']:.0f} MB",
                   flush=True)
         for eval_folder in eval_folders:
-            for name in arguments.engines:
+            for name in [*arguments.engines[1:], arguments.engines[0]]:  # the baseline last: the longest
                 score = in_own_process("accuracy", name, eval_folder)
                 print(f"accuracy on {eval_folder.name}, {name:<22} fields {_share(score['fields'])}   "
                       f"amounts {_share(score['amounts'])}   doc_type {_share(score['doc_type'])}   "
