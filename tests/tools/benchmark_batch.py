@@ -189,6 +189,8 @@ def main() -> None:
                         help=f"engines to measure, the first one the baseline (default: {BASELINE} and every engine)")
     parser.add_argument("--eval", type=Path, action="append",
                         help="a labelled folder to measure accuracy on (default tests/eval_set; may be repeated)")
+    parser.add_argument("--parts", nargs="+", choices=("speed", "accuracy"), default=["speed", "accuracy"],
+                        help="what to measure (default both)")
     parser.add_argument("--claims-runs", metavar="ENGINE", help="also time `claims run` with this engine")
     parser.add_argument("--speed", metavar="ENGINE", help=argparse.SUPPRESS)  # one engine's process
     parser.add_argument("--accuracy", metavar="ENGINE", help=argparse.SUPPRESS)
@@ -205,24 +207,25 @@ def main() -> None:
         inbox, saved = Path(folder) / "inbox", Path(folder) / "pages"
         inbox.mkdir()
         saved.mkdir()
-        pages = make_batch(inbox)
-        save_page_images(inbox, saved)
-        print(f"{pages} pages ({len(BATCH)} packets: A4 at 300 and 200 dpi, 12 MP photos, a PDF); "
-              f"raw OCR, each engine in its own process; baseline {arguments.engines[0]}", flush=True)
-        baseline = None
-        for name in arguments.engines:
+        baseline, pages = None, 0
+        if "speed" in arguments.parts:
+            pages = make_batch(inbox)
+            save_page_images(inbox, saved)
+            print(f"{pages} pages ({len(BATCH)} packets: A4 at 300 and 200 dpi, 12 MP photos, a PDF); "
+                  f"raw OCR, each engine in its own process; baseline {arguments.engines[0]}", flush=True)
+        for name in arguments.engines if "speed" in arguments.parts else []:
             speed = in_own_process("speed", name, saved)
             baseline = baseline or speed["seconds"]
             print(f"raw OCR {name:<22} {speed['seconds']:7.1f} s   {60 * pages / speed['seconds']:5.1f} pages/min"
                   f"   ×{baseline / speed['seconds']:.2f} the baseline's speed   peak RSS {speed['peak_rss_mb']:.0f} MB",
                   flush=True)
-        for eval_folder in eval_folders:
+        for eval_folder in eval_folders if "accuracy" in arguments.parts else []:
             for name in [*arguments.engines[1:], arguments.engines[0]]:  # the baseline last: the longest
                 score = in_own_process("accuracy", name, eval_folder)
                 print(f"accuracy on {eval_folder.name}, {name:<22} fields {_share(score['fields'])}   "
                       f"amounts {_share(score['amounts'])}   doc_type {_share(score['doc_type'])}   "
                       f"({score['pages']} pages, {score['seconds']:.0f} s)", flush=True)
-        if arguments.claims_runs:
+        if arguments.claims_runs and baseline:
             claims_runs(inbox, arguments.claims_runs, pages, baseline, Path(folder))
 
 
