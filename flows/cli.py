@@ -161,10 +161,22 @@ def _parser() -> argparse.ArgumentParser:
 
 def _common_options(parser: argparse.ArgumentParser, database: bool = True, ocr: bool = True) -> None:
     if ocr:
-        parser.add_argument("--ocr-engine", choices=("paddleocr", "rapidocr"), help="OCR engine (default: paddleocr)")
+        parser.add_argument("--ocr-engine", metavar="NAME", help=_engines_help())
     parser.add_argument("--home", metavar="DIR", help="CLAIMS_HOME: database, archive, pages (default ./var)")
     if database:
         parser.add_argument("--db", metavar="URL", help="database URL (default: SQLite under CLAIMS_HOME)")
+
+
+def _engines_help() -> str:
+    # Checked by name when the settings load (one line for a wrong one, from the option, the
+    # environment or claims.toml alike), so a broken engines file does not stop `--help` here.
+    from pipeline.ocr import DEFAULT_ENGINE, engine_names
+
+    try:
+        names = engine_names()
+    except OcrEngineError as error:
+        return f"OCR engine ({error.message})"
+    return f"OCR engine: {', '.join(names)} (default: {DEFAULT_ENGINE})"
 
 
 def _settings(args, long_running: bool = False):

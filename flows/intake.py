@@ -121,7 +121,7 @@ def _reading_code_version() -> str:
     for source in sorted(sources):
         digest.update(str(source.relative_to(root)).encode())
         digest.update(source.read_bytes())
-    for package in ("paddleocr", "rapidocr", "onnxruntime"):
+    for package in ("paddleocr", "rapidocr", "onnxruntime", "faster-paddle"):
         digest.update(version(package).encode())
     return digest.hexdigest()[:12]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from adjudicator.letter import Contact
 from pipeline.errors import BadInputError
-from pipeline.ocr import DEFAULT_ENGINE, ENGINE_LOADERS
+from pipeline.ocr import DEFAULT_ENGINE, engine_names
 from store.db import default_url
 
 # Where the member's letter sends questions (M3.2): claims.toml `contact_phone`, `contact_address`,
@@ -56,8 +56,8 @@ def load_settings(claims_home: str | None = None, db_url: str | None = None,
     home = Path(claims_home or os.environ.get("CLAIMS_HOME") or "var").resolve()
     config = _config_file(home)
     engine = ocr_engine or os.environ.get("CLAIMS_OCR_ENGINE") or config.get("ocr_engine") or DEFAULT_ENGINE
-    if engine not in ENGINE_LOADERS:
-        raise ConfigurationError(f"unknown OCR engine '{engine}' (choose one of: {', '.join(ENGINE_LOADERS)})")
+    if engine not in engine_names():
+        raise ConfigurationError(f"unknown OCR engine '{engine}' (choose one of: {', '.join(engine_names())})")
     threads = os.environ.get("CLAIMS_OCR_THREADS") or config.get("ocr_threads") or 0
     try:
         threads = int(threads)

@@ -146,3 +146,19 @@ def test_a_second_run_names_each_packet_as_dropped_with_its_claim_id(copied_samp
     assert "same content as 01_outpatient_pays" in rows["01_copy_from_the_mailroom"]
     assert rows["02_under_deductible"].split()[1] == "C2026-000002"
     assert "… packet" not in result.stderr  # no packet went into the intake flow (which starts Prefect and OCR)
+
+
+def test_help_lists_every_ocr_engine():
+    from pipeline.ocr import engine_names
+
+    result = claims("run", "--help")
+    listed = " ".join(result.stdout.split())
+    assert result.returncode == 0 and all(name in listed for name in engine_names())
+
+
+def test_an_unknown_ocr_engine_is_one_line_naming_the_known_ones(tmp_path):
+    scan = ROOT / "sample_scans" / "03_missing_detail_list" / "receipt_skew3.jpg"
+    result = claims("extract", str(scan), "--home", str(tmp_path), "--ocr-engine", "faster-padle")
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.startswith("error [CONFIGURATION]: unknown OCR engine 'faster-padle' (choose one of: paddleocr")
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr

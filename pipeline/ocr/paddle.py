@@ -14,11 +14,11 @@ from pipeline.ocr.models import DETECTION_MODEL, RECOGNITION_MODEL, default_mode
 
 
 class PaddleOcrEngine:
-    name = "paddleocr"
-
-    def __init__(self, threads: int = 0, model_root: Path | None = None, scale_detection: bool = True):
+    def __init__(self, threads: int = 0, model_root: Path | None = None, scale_detection: bool = True,
+                 name: str = "paddleocr"):
         """`scale_detection=False` is the engine as configured before the detector's scale followed the text
         (kept for benchmarks: tests/tools/benchmark_batch.py measures against it)."""
+        self.name = name
         # Never look for model hosting: everything comes from local folders.
         os.environ["PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK"] = "True"
         from paddleocr import PaddleOCR

@@ -10,9 +10,8 @@ from pipeline.ocr import TextLine, box_of_polygon, reading_order
 
 
 class RapidOcrEngine:
-    name = "rapidocr"
-
-    def __init__(self, threads: int = 0):
+    def __init__(self, threads: int = 0, name: str = "rapidocr"):
+        self.name = name
         from rapidocr import RapidOCR
 
         # Upright pages come from cleanup, so the per-line angle classifier is skipped.
