@@ -182,7 +182,7 @@ def add_routes(app: FastAPI, db_url: str, claims_home: Path, inbox: Path | None,
         files = [desk.UploadedFile(part.filename or "", await part.read()) for part in parts]
         try:
             if inbox is None:
-                raise desk.DeskError("本服务启动时未指定收件箱（claims review --inbox），无法上传")
+                raise desk.DeskError("本服务启动时未指定收件箱，无法上传；请联系系统管理员")
             desk.upload_packet(db_url, inbox, files, user.username, UPLOAD_LIMITS)
         except (BadInputError, desk.DeskError) as exc:
             return upload_page(request, user, status_code=422, error=exc.message)
