@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -25,6 +26,9 @@ _MAX_BLANK_LINES = 3  # a blank this many label heights tall ends a section
 _NAME = re.compile(r"[\u4e00-\u9fff]{2,}")  # a printed or legible name of two or more characters
 _PRINT = re.compile(r"[\u4e00-\u9fff]{2}|\d{2}")  # what a scribble is never read as: Chinese words, numbers
 _NAME_ALONE = re.compile(r"^[\u4e00-\u9fff·]{2,5}$")  # a line that is only a name (no label, no text)
+_LABEL_PART = re.compile(r"^[\u4e00-\u9fff]{1,4}$")  # half of a label a narrow cell breaks over two lines
+_RULE_SHARE = 0.4  # of the page's width: a horizontal rule this long divides a form's rows
+_RULE_INK = 140  # a rule is darker than this, faint photocopied ones too
 
 
 class SectionedExtractor(SpecExtractor):
@@ -37,7 +41,7 @@ class SectionedExtractor(SpecExtractor):
 
     def read_more(self, page: OcrPage, document: Document) -> None:
         self.add_hospital(page, document)
-        document.fields.update(self._sections(page))
+        document.fields.update(self._sections(self._broken_labels_joined(page)))
         signature = self._signature(page)
         if signature:
             document.fields["doctor_signature"] = signature
@@ -70,6 +74,26 @@ class SectionedExtractor(SpecExtractor):
         starts.sort(key=lambda start: (start[1].box[1], start[1].box[0]))
         return starts
 
+    def _broken_labels_joined(self, page: OcrPage) -> OcrPage:
+        """The page with every label a narrow cell breaks over two lines (辅助 above 检查) read as one line."""
+        labels = {clean_text(label) for names in self.spec.raw["sections"].values() for label in names}
+        lines, joined = list(page.lines), set()
+        for upper in page.lines:
+            if id(upper) in joined or not _LABEL_PART.match(clean_text(upper.text)):
+                continue
+            for lower in page.lines:
+                if (lower is not upper and id(lower) not in joined and _LABEL_PART.match(clean_text(lower.text))
+                        and clean_text(upper.text) + clean_text(lower.text) in labels
+                        and 0 <= lower.box[1] - upper.box[3] + upper.height * 0.2 < upper.height * 0.8
+                        and abs((lower.box[0] + lower.box[2]) - (upper.box[0] + upper.box[2])) < upper.height * 2):
+                    joined |= {id(upper), id(lower)}
+                    lines[lines.index(upper)] = TextLine(upper.text.strip() + lower.text.strip(),
+                                                         union_box([upper.box, lower.box]),
+                                                         min(upper.confidence, lower.confidence))
+                    lines.remove(lower)
+                    break
+        return replace(page, lines=tuple(lines)) if joined else page
+
     def _sections(self, page: OcrPage) -> dict[str, Field]:
         """Each section's text: the rest of its label's line, then every line up to the next label.
 
@@ -82,11 +106,14 @@ class SectionedExtractor(SpecExtractor):
         start_lines = {id(line) for _, line, _ in starts}
         footer = re.compile(self.spec.raw["page_footer_pattern"])
         owned: dict[int, list[TextLine]] = {position: [] for position in range(len(starts))}
+        rows = _form_rows(page)
         for other in sorted(page.lines, key=lambda line: (line.box[1], line.box[0])):
             if id(other) in start_lines or footer.match(clean_text(other.text)):
                 continue
-            owner = next((position for position in reversed(range(len(starts)))
-                          if _follows(other, starts[position][1])), None)
+            owner = _cell_owner(other, starts, rows)
+            if owner is None:
+                owner = next((position for position in reversed(range(len(starts)))
+                              if _follows(other, starts[position][1])), None)
             if owner is not None:
                 owned[owner].append(other)
         parts: dict[str, list[str]] = {}
@@ -153,6 +180,36 @@ def signature_confidence(share: float) -> float:
     if ratio >= 1:
         return min(0.99, 0.6 + _CONFIDENCE_PER_DOUBLING * math.log2(ratio))
     return min(_NO_LABEL_CONFIDENCE, 0.6 + _CONFIDENCE_PER_DOUBLING * math.log2(1 / max(ratio, 1e-3)))
+
+
+def _form_rows(page: OcrPage) -> list[float]:
+    """The heights of a form's horizontal rules, top to bottom; none on a page without them."""
+    if page.image is None:
+        return []
+    gray = cv2.cvtColor(page.image, cv2.COLOR_BGR2GRAY) if page.image.ndim == 3 else page.image
+    ink = (gray < _RULE_INK).astype(np.uint8)
+    length = int(gray.shape[1] * _RULE_SHARE)
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (length, 1)))
+    heights = np.flatnonzero(rules.any(axis=1))
+    rows: list[float] = []
+    for run in np.split(heights, np.flatnonzero(np.diff(heights) > 1) + 1) if heights.size else []:
+        rows.append(float(run.mean()))  # a rule a few pixels thick is one rule
+    return rows
+
+
+def _cell_owner(line: TextLine, starts: list, rows: list[float]) -> int | None:
+    """The label whose cell of the form holds the line: the nearest label left of it between the same
+    two rules (a label centred in a tall cell sits below the cell's first lines of text; two cells
+    may share a row). None where rules do not tell: no rule, or labels stacked in one cell."""
+    if not rows:
+        return None
+    row = int(np.searchsorted(rows, line.center_y))
+    beside = [position for position, (_, label, _) in enumerate(starts)
+              if int(np.searchsorted(rows, label.center_y)) == row and label.box[0] <= line.box[0]]
+    lefts = sorted(starts[position][1].box[0] for position in beside)
+    if not beside or any(b - a < 2 * line.height for a, b in zip(lefts, lefts[1:])):
+        return None
+    return max(beside, key=lambda position: starts[position][1].box[0])
 
 
 def _follows(line: TextLine, label_line: TextLine) -> bool:

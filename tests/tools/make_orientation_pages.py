@@ -4,7 +4,9 @@
 Sparse pages are where orientation goes wrong, so besides the dense A4 record and
 detail list there are: an ID card's front and back side by side, stacked, or one
 side alone on an A4 sheet; a bank book's account page alone on the sheet; a small
-receipt alone on a scanner bed; a receipt photographed on a dark desk. Every kind
+receipt alone on a scanner bed; a receipt photographed on a dark desk; a 就医记录册 page
+written in a 楷书 hand on ruled paper and scanned skewed (AR PL KaitiM GB, Debian's
+fonts-arphic-gkai00mp: a skewed rule steps, and the steps once read as lines of text). Every kind
 at 200 and 300 dpi (the drawing helpers draw at 150 dpi; the page is scaled before
 the scanner marks are added, so noise and toner dust have the target resolution's grain).
 
@@ -27,7 +29,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -132,6 +134,34 @@ def small_receipt_on_bed() -> Image.Image:
     return _on_a4([(slip, (90, 110))], fill=BED)
 
 
+KAI = "/usr/share/fonts/truetype/arphic-gkai00mp/gkai00mp.ttf"
+BOOKLET_LINES = [
+    "2026年3月12日  内科  上海市第六人民医院",
+    "主诉：反复咳嗽咳痰两周，加重伴低热三天。",
+    "现病史：患者两周前受凉后出现咳嗽，咳白色粘痰，",
+    "近三天体温最高三十七度八，无胸痛气促。",
+    "既往史：否认高血压、糖尿病史。",
+    "查体：咽部充血，双肺呼吸音粗，未闻及干湿啰音。",
+    "辅助检查：血常规白细胞偏高，胸片未见明显异常。",
+    "诊断：急性支气管炎。",
+    "处理：头孢克洛缓释片口服，止咳化痰，多饮水。",
+    "注意休息，一周后复诊。",
+]
+
+
+def record_booklet() -> Image.Image:
+    """A 就医记录册 page: a printed heading, then lines written by hand between faint rules."""
+    page = Image.new("RGB", (1240, 1754), (246, 243, 232))
+    draw = ImageDraw.Draw(page)
+    draw.text((620, 80), "上海市医疗机构就医记录册", font=scans.font("song", 36), fill=(60, 60, 90), anchor="mm")
+    for y in range(240, 1650, 52):
+        draw.line((80, y + 44, 1160, y + 44), fill=(170, 170, 200), width=1)
+    hand = ImageFont.truetype(KAI, 30)
+    for row, text in enumerate(BOOKLET_LINES):
+        draw.text((90 + (row % 3) * 2, 242 + 52 * row), text, font=hand, fill=(30, 40, 110))
+    return page
+
+
 PAGES = {  # kind → (document type, drawing)
     "record": ("medical_record", record),
     "detail_list": ("detail_list", detail_list),
@@ -143,7 +173,11 @@ PAGES = {  # kind → (document type, drawing)
     "id_turned_on_sheet": ("id_copy", id_turned_on_sheet),
     "bank_book_spread": ("bank_book", bank_book_spread),
     "bank_book_page": ("bank_book", bank_book_page),
+    "record_booklet": ("medical_record", record_booklet),
 }
+# Kinds scanned their own way: (skew in degrees, sensor noise), kept grey at both resolutions.
+# The other kinds are skewed at random by up to 1.2°.
+OWN_SCAN = {"record_booklet": (1.5, 8)}
 PHOTO_KIND = "receipt_photo_on_desk"
 
 
@@ -154,10 +188,15 @@ def _scanned(image: Image.Image, dpi: int, name: str) -> Image.Image:
     image = image.resize((int(image.width * scale), int(image.height * scale)), Image.BICUBIC)
     rng, np_rng = scans.seeded(f"orientation/{name}/{dpi}")
     ctx = scans.ScanContext(rng, np_rng, None)
-    steps = [("photocopy", 0.35), ("noise", 2)] if dpi == 200 else [("blur", 1.2)]
-    for step, param in [("skew", rng.uniform(-1.2, 1.2)), *steps]:
+    if name in OWN_SCAN:
+        skew, noise = OWN_SCAN[name]
+        steps = [("skew", skew), ("noise", noise)]
+    else:
+        steps = [("skew", rng.uniform(-1.2, 1.2))]
+        steps += [("photocopy", 0.35), ("noise", 2)] if dpi == 200 else [("blur", 1.2)]
+    for step, param in steps:
         image = scans.DEGRADATIONS[step](image, ctx, param)
-    if dpi == 200:
+    if dpi == 200 or name in OWN_SCAN:
         return image.convert("L")
     return image.convert("L").point(lambda v: 255 if v > 170 else 0).convert("1")
 
@@ -229,7 +268,7 @@ def main() -> None:
     for dpi in DPIS:
         for kind, (doc_type, draw) in PAGES.items():
             name = f"{kind}_{dpi}"
-            suffix = ".jpg" if dpi == 200 else ".png"
+            suffix = ".jpg" if dpi == 200 or kind in OWN_SCAN else ".png"
             _save(_scanned(draw(), dpi, kind), args.out / f"{name}{suffix}")
             manifest[f"{name}{suffix}"] = doc_type
         name = f"{PHOTO_KIND}_{dpi}"

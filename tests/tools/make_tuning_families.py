@@ -249,6 +249,83 @@ def render_record_boxed(name, rng, dpi):
     return sh.img, fields
 
 
+SPACED = "\u3000"  # forms space a short label's characters out to the width of a long one
+
+
+def _spaced(label: str) -> str:
+    return SPACED.join(label) if len(label) == 2 else label
+
+
+def render_record_boxed_spaced(name, rng, dpi):
+    """A table form of another hospital: spaced-out labels (主　诉) centred in tall cells, a long label
+    broken over two lines in a narrow cell, 诊断 and 处理 side by side in one row on some pages."""
+    member, hospital, visit = make_member(rng), rng.choice(HOSPITALS), rand_date(rng)
+    sh = Sheet(dpi)
+    case = CASES[rng.randrange(len(CASES))]
+    sh.text(sh.W / 2, 100, hospital, "sans_bold", 40 if len(hospital) < 14 else 34, anchor="mm")
+    sh.text(sh.W / 2, 160, SPACED.join("门诊病历"), "song", 34, anchor="mm")
+    x0, x1, xl = 80, sh.W - 80, rng.choice([190, 210])
+    y = 206
+    sh.text(x0, y, f"{_spaced('姓名')}：{member['name']}", size=24)
+    sh.text(420, y, f"{_spaced('性别')}：{member['sex']}", size=24)
+    sh.text(640, y, f"{_spaced('科别')}：{case['department']}", size=24)
+    y += 40
+    sh.text(x0, y, f"就诊日期：{fmt_date(visit, rng.choice(['dash', 'cn0']))}", size=24)
+    sh.text(640, y, f"门诊号：{rng.randint(1000000, 9999999)}", size=24)
+    y += 48
+    fields = {"patient_name": member["name"], "hospital": hospital, "visit_date": visit,
+              "department": case["department"]}
+    labels = _labels(rng)
+    side_by_side = rng.random() < 0.6
+    top = y
+    keys = [k for k in SECTION_KEYS if not (k == "past_history" and rng.random() < 0.3)]
+
+    def label_cell(cx0, cx1, cy, h, label):
+        # A long label is broken over two lines in the narrow cell; both are centred in it.
+        parts = [_spaced(label)] if len(label) <= 3 else [label[: len(label) // 2], label[len(label) // 2:]]
+        mid = cy + h / 2
+        for i, part in enumerate(parts):
+            sh.text((cx0 + cx1) / 2, mid + (i - (len(parts) - 1) / 2) * 32, part, "sans_bold", 24, anchor="mm")
+
+    for key in keys:
+        if side_by_side and key == "treatment":
+            continue
+        if side_by_side and key == "diagnosis":
+            half = (x0 + x1) // 2
+            left = sh.wrap(case["diagnosis"], "sans", 24, half - xl - 24)
+            right = sh.wrap(case["treatment"], "sans", 24, x1 - half - (xl - x0) - 24)
+            h = max(60, 24 + 36 * max(len(left), len(right)))
+            sh.line(x0, y, x1, y, 2)
+            label_cell(x0, xl, y, h, labels["diagnosis"])
+            label_cell(half, half + xl - x0, y, h, labels["treatment"])
+            for i, line in enumerate(left):
+                sh.text(xl + 12, y + 14 + 36 * i, line, size=24)
+            for i, line in enumerate(right):
+                sh.text(half + xl - x0 + 12, y + 14 + 36 * i, line, size=24)
+            for x in (xl, half, half + xl - x0):
+                sh.line(x, y, x, y + h, 1)
+            fields["diagnosis"], fields["treatment"] = case["diagnosis"], case["treatment"]
+            y += h
+            continue
+        lines = sh.wrap(case[key], "sans", 24, x1 - xl - 30)
+        h = max(64, 26 + 36 * len(lines))
+        sh.line(x0, y, x1, y, 2)
+        label_cell(x0, xl, y, h, labels[key])
+        for i, line in enumerate(lines):
+            sh.text(xl + 12, y + 14 + 36 * i, line, size=24)
+        sh.line(xl, y, xl, y + h, 1)
+        fields[key] = case[key]
+        y += h
+    sh.line(x0, y, x1, y, 2)
+    sh.rect(x0, top, x1, y, 3)
+    y += 40
+    signature = rng.choice(["医师签名：", "医生签字：", "医师（签名）："])
+    sh.text(700, y, signature, "sans_bold", 24)
+    sh.scribble(700 + sh.width(signature, "sans_bold", 24) + 6, y - 36, rng, 220, 80)
+    fields["doctor_signature"] = True
+    return sh.img, fields
+
+
 def render_record_booklet(name, rng, dpi):
     """A 就医记录册 page written by hand (楷书 face): date and department on top, labels inline."""
     member, hospital, visit = make_member(rng), rng.choice(HOSPITALS), rand_date(rng)
@@ -913,6 +990,14 @@ FAMILIES = {
                                  ("b", 300, "jpg", [COPY, ("skew", -0.5)]),
                                  ("c", 200, "png", [("blur", 0.6)]),
                                  ("d", 200, "jpg", [("skew", -1.5), ("jpeg", 45)]))),
+    "tuned_record_boxed_spaced": ("medical_record", render_record_boxed_spaced,
+                                  "a table form of another hospital: spaced-out labels (主　诉) centred in tall "
+                                  "cells, a long label broken over two lines, 诊断 and 处理 side by side in one row",
+                                  _docs(("a", 200, "jpg", [("skew", 1.0), ("noise", 5)]),
+                                        ("b", 300, "jpg", [COPY, ("skew", -0.7)]),
+                                        ("c", 200, "png", [("blur", 0.6)]),
+                                        ("d", 300, "jpg", [("skew", 1.8), ("jpeg", 45)]),
+                                        ("e", 200, "jpg", [("noise", 6), ("blur", 0.8)]))),
     "tuned_record_booklet": ("medical_record", render_record_booklet,
                              "a 就医记录册 page written in a 楷书 (handwriting-like) face on ruled paper",
                              _docs(("a", 200, "jpg", [("skew", 1.0), ("noise", 4)]),
